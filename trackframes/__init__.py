@@ -1,5 +1,54 @@
-"""trackframes: production-tracking data as typed pandas DataFrames."""
+"""trackframes: production-tracking data as typed pandas DataFrames.
+
+>>> import trackframes as tf
+>>> with tf.sandbox.serve(scale=0.02) as sb:
+...     site = sb.connect(progress=False)
+...     n = site.count("Task")
+>>> n > 0
+True
+"""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .auth import ApiKey, BearerToken, ScriptKey, SessionToken, UserPassword
+from .connect import connect
+from .exceptions import (
+    AuthError,
+    QueryError,
+    RateLimitError,
+    SchemaError,
+    ServerError,
+    TrackframesError,
+    TransportError,
+)
+from .site import Site
+
+from ._version import __version__
+
+__all__ = [
+    "ApiKey",
+    "AuthError",
+    "BearerToken",
+    "QueryError",
+    "RateLimitError",
+    "SchemaError",
+    "ScriptKey",
+    "ServerError",
+    "SessionToken",
+    "Site",
+    "TrackframesError",
+    "TransportError",
+    "UserPassword",
+    "__version__",
+    "connect",
+    "sandbox",
+]
+
+
+def __getattr__(name: str) -> object:
+    # the sandbox (servers, data generator) is imported only when used
+    if name == "sandbox":
+        import importlib
+
+        return importlib.import_module(".sandbox", __name__)
+    raise AttributeError(f"module 'trackframes' has no attribute {name!r}")

@@ -1,0 +1,77 @@
+"""What every backend provides. The neutral layers (site, paging, frames) talk only to this.
+
+A backend turns a :class:`Query` into a :class:`Plan`: the first page requests
+and a ``fetch`` function that returns one decoded page (a nested Arrow table,
+see :mod:`trackframes.frames`) with its continuation. The paging engine runs
+the plan; the backend never loops over pages itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+import pyarrow as pa
+
+from ..paging import Page
+from ..schema import FieldSpec
+
+__all__ = ["Query", "Plan", "EntityInfo", "Backend"]
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    """One entity type of a site."""
+
+    name: str
+    display_name: str
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated read: filters in the tracker-neutral (ShotGrid) syntax, fields already resolved."""
+
+    entity: str
+    filters: Any
+    fields: tuple[FieldSpec, ...]
+    order: tuple[str, ...] = ()
+    limit: int | None = None
+    include_archived_projects: bool = False
+    retired: bool = False
+
+
+@dataclass
+class Plan:
+    """How to fetch a query: first requests, the fetch function, and what the result looks like.
+
+    ``total`` is the expected number of records (for progress), ``None`` when
+    unknown. ``server_sorted`` means the pages arrive in the requested order
+    and must be kept in arrival-key order rather than sorted locally.
+    """
+
+    requests: list[Any]
+    fetch: Callable[[Any], Page[pa.Table]]
+    total: int | None = None
+    server_sorted: bool = False
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    """The contract each ``backends/<name>/`` package implements."""
+
+    name: str
+
+    def entities(self) -> Mapping[str, EntityInfo]: ...
+
+    def fields(self, entity: str) -> Mapping[str, FieldSpec]: ...
+
+    def resolve_fields(self, entity: str, fields: Sequence[str] | str | None) -> list[FieldSpec]: ...
+
+    def check_filters(self, entity: str, filters: Any) -> Any: ...
+
+    def plan(self, query: Query, page_size: int) -> Plan: ...
+
+    def count(self, query: Query) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,88 @@
+"""ShotGrid OAuth2 grants: credential objects → ``POST /auth/access_token`` bodies.
+
+=================  =========================================================
+credential         grant
+=================  =========================================================
+ScriptKey          ``client_credentials`` (``client_id``/``client_secret``)
+UserPassword       ``password`` (``auth_token`` carries the 2FA code)
+SessionToken       ``session_token``
+(refresh)          ``refresh_token`` (each refresh token works once)
+=================  =========================================================
+
+``sudo_as`` becomes the scope ``sudo_as_login:<login>``.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Callable
+
+import orjson
+
+from ...auth import Credential, ScriptKey, Secret, SessionToken, Token, TokenProvider, UserPassword
+from ...exceptions import AuthError
+from ...transport import Transport
+from .errors import raise_for_response
+
+__all__ = ["grant_body", "make_token_provider", "token_claims"]
+
+
+def grant_body(credential: Credential) -> dict[str, str]:
+    """The form fields of the grant for a credential (secrets revealed only here)."""
+    if isinstance(credential, ScriptKey):
+        body = {"grant_type": "client_credentials", "client_id": credential.script_name,
+                "client_secret": credential.script_key.reveal()}
+    elif isinstance(credential, UserPassword):
+        body = {"grant_type": "password", "username": credential.login, "password": credential.password.reveal()}
+        if credential.otp is not None:
+            body["auth_token"] = credential.otp.reveal()
+    elif isinstance(credential, SessionToken):
+        body = {"grant_type": "session_token", "session_token": credential.token.reveal()}
+    else:
+        raise AuthError(
+            f"{type(credential).__name__} does not work with ShotGrid; use tf.ScriptKey, tf.UserPassword "
+            "or tf.SessionToken.", credential=type(credential).__name__, reason="invalid",
+        )
+    sudo_as = getattr(credential, "sudo_as", None)
+    if sudo_as:
+        body["scope"] = f"sudo_as_login:{sudo_as}"
+    return body
+
+
+def make_token_provider(transport: Transport, token_url: str, credential: Credential,
+                        margin: float = 60.0) -> TokenProvider:
+    """A :class:`TokenProvider` that grants and refreshes against ``token_url``."""
+    kind = type(credential).__name__
+
+    def post(body: dict[str, str]) -> Token:
+        response = transport.request("POST", token_url, data=body,
+                                     headers={"Accept": "application/json"})
+        raise_for_response(response, what="Authentication", credential=kind)
+        try:
+            payload = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise AuthError("The token endpoint did not answer with JSON.", credential=kind,
+                            status=response.status_code) from exc
+        return Token.from_response(payload)
+
+    grant: Callable[[], Token] = lambda: post(grant_body(credential))  # noqa: E731
+
+    def refresh(refresh_token: Secret) -> Token:
+        return post({"grant_type": "refresh_token", "refresh_token": refresh_token.reveal()})
+
+    return TokenProvider(grant, refresh, margin=margin)
+
+
+def token_claims(access_token: str | None) -> dict[str, Any]:
+    """The (unverified) claims of a JWT-shaped access token, or ``{}`` if it is opaque.
+
+    Used only to show who is signed in; nothing trusts these claims.
+    """
+    if not access_token or access_token.count(".") != 2:
+        return {}
+    payload = access_token.split(".")[1]
+    try:
+        claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, orjson.JSONDecodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}

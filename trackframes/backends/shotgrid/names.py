@@ -1,0 +1,35 @@
+"""ShotGrid entity type names ↔ REST path names.
+
+>>> path_name("CustomNonProjectEntity01"), path_name("HumanUser"), path_name("TimeLog")
+('custom_non_project_entity_01s', 'human_users', 'time_logs')
+>>> schema_name("CustomNonProjectEntity01")
+'custom_non_project_entity_01'
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["snake", "path_name", "schema_name"]
+
+_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])")
+
+
+def snake(entity: str) -> str:
+    """``CustomNonProjectEntity01`` → ``custom_non_project_entity_01``."""
+    return _BOUNDARY.sub("_", entity).lower()
+
+
+def path_name(entity: str) -> str:
+    """The plural snake_case form the ``/entity/...`` endpoints take."""
+    base = snake(entity)
+    if base.endswith("y") and not base.endswith(("ay", "ey", "oy", "uy")):
+        return base[:-1] + "ies"
+    if base.endswith(("s", "x", "ch", "sh")):
+        return base + "es"
+    return base + "s"
+
+
+def schema_name(entity: str) -> str:
+    """The singular snake_case form the ``/schema/...`` endpoints take."""
+    return snake(entity)

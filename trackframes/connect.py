@@ -1,0 +1,47 @@
+"""``tf.connect``: settings + credential → a :class:`~trackframes.site.Site`. No network I/O here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .auth import Credential
+from .config import credential_from_env, resolve
+from .site import Site
+from .transport import Transport
+
+__all__ = ["connect"]
+
+
+def connect(url: str | None = None, *, auth: Credential | None = None, backend: str | None = None,
+            transport_adapter: Any = None, **options: Any) -> Site:
+    """Connect to a site; nothing is sent until the first query.
+
+    Keyword options: ``timeout``, ``max_retries``, ``concurrency``, ``page_size``,
+    ``verify``, ``proxies``, ``progress``. Anything not given comes from
+    ``TRACKFRAMES_*`` environment variables (see :mod:`trackframes.config`).
+    ``transport_adapter`` mounts a ``requests`` adapter in place of the
+    network (tests use :class:`trackframes.transport.HandlerAdapter`).
+
+    >>> import trackframes as tf
+    >>> site = tf.connect("https://studio.example.com", auth=tf.ScriptKey("reports", "k3y"))
+    >>> site
+    <trackframes.Site shotgrid https://studio.example.com>
+    """
+    settings = resolve(url, backend=backend, **options)
+    if auth is None:
+        auth = credential_from_env()
+    if not isinstance(auth, Credential):
+        raise TypeError(f"auth must be a credential such as tf.ScriptKey(...), not {type(auth).__name__}")
+    transport = Transport(timeout=settings.timeout, max_retries=settings.max_retries,
+                          pool_size=settings.concurrency + 4, verify=settings.verify, proxies=settings.proxies,
+                          adapter=transport_adapter)
+    if settings.backend == "shotgrid":
+        from .backends.shotgrid.backend import ShotGridBackend
+
+        impl = ShotGridBackend(settings, auth, transport)
+    else:
+        raise NotImplementedError(
+            f"The {settings.backend} backend is not available yet in this version; use backend='shotgrid'."
+        )
+    return Site(impl, url=settings.url, page_size=settings.page_size, concurrency=settings.concurrency,
+                progress=settings.progress)

@@ -1,0 +1,253 @@
+"""A connection to one site: the reading API every backend shares.
+
+``Site`` validates a request against the site's schema, asks the backend for a
+fetch plan, runs it through the paging engine (pages are typed as they
+arrive, in the worker threads), then orders, limits and converts the result.
+
+>>> import trackframes as tf
+>>> with tf.sandbox.serve(scale=0.02, seed=1) as sb:
+...     site = sb.connect(progress=False)
+...     df = site.find("Shot", [["sg_status_list", "is_not", "omt"]], ["code", "sg_sequence"], limit=5)
+...     list(df.columns)
+['id', 'code', 'sg_sequence.id', 'sg_sequence.type', 'sg_sequence.name']
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import datetime, timezone
+from typing import Any, Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import frames
+from .backends.base import Backend, EntityInfo, Query
+from .exceptions import SchemaError
+from .paging import Page, fetch_pages
+from .schema import FieldKind, FieldSpec, arrow_schema
+
+__all__ = ["Site"]
+
+Filters = Any
+Fields = Sequence[str] | str | None
+
+
+class Site:
+    """A connection to a production-tracking site. Build it with :func:`trackframes.connect`."""
+
+    def __init__(self, backend: Backend, *, url: str, page_size: int = 500, concurrency: int = 8,
+                 progress: bool = True) -> None:
+        self.backend = backend
+        self.url = url
+        self.page_size = page_size
+        self.concurrency = concurrency
+        self.progress = progress
+
+    def __repr__(self) -> str:
+        return f"<trackframes.Site {self.backend.name} {self.url}>"
+
+    def __enter__(self) -> "Site":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.backend.close()
+
+    # -- schema ----------------------------------------------------------------
+    def entity_types(self) -> dict[str, EntityInfo]:
+        """Entity types of the site, by API name."""
+        return dict(self.backend.entities())
+
+    def field_specs(self, entity: str) -> dict[str, FieldSpec]:
+        """Fields of an entity type, by API name (fetched once per connection)."""
+        return dict(self.backend.fields(entity))
+
+    # -- reading ---------------------------------------------------------------
+    def find(self, entity: str, filters: Filters = None, fields: Fields = None, order: Sequence[str] | None = None,
+             limit: int | None = None, *, include_archived_projects: bool = False, retired: bool = False,
+             progress: bool | None = None) -> Any:
+        """Records as a typed DataFrame: ``id`` then the requested fields' columns."""
+        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired)
+        table = self._fetch_table(query, out_specs, progress)
+        df = frames.to_pandas(table, out_specs)
+        df.attrs["trackframes"] = self._provenance(query, out_specs, filters)
+        return df
+
+    def find_arrow(self, entity: str, filters: Filters = None, fields: Fields = None,
+                   order: Sequence[str] | None = None, limit: int | None = None, *,
+                   include_archived_projects: bool = False, retired: bool = False,
+                   progress: bool | None = None) -> pa.Table:
+        """Like :meth:`find` but returns the typed ``pyarrow.Table``."""
+        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired)
+        table = self._fetch_table(query, out_specs, progress)
+        meta = {b"trackframes": _json(self._provenance(query, out_specs, filters))}
+        return table.replace_schema_metadata(meta)
+
+    def find_one(self, entity: str, filters: Filters = None, fields: Fields = None,
+                 order: Sequence[str] | None = None, *, include_archived_projects: bool = False,
+                 retired: bool = False) -> Any:
+        """The first matching record as a Series, or ``None``."""
+        df = self.find(entity, filters, fields, order, limit=1, include_archived_projects=include_archived_projects,
+                       retired=retired, progress=False)
+        return None if df.empty else df.iloc[0]
+
+    def iter_batches(self, entity: str, filters: Filters = None, fields: Fields = None, *,
+                     include_archived_projects: bool = False, retired: bool = False,
+                     progress: bool | None = None) -> Iterator[pa.RecordBatch]:
+        """Typed record batches, one per page, in the order pages arrive (memory stays bounded)."""
+        query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired)
+        for page in self._pages(query, progress):
+            yield page.data
+
+    def count(self, entity: str, filters: Filters = None, *, include_archived_projects: bool = False,
+              retired: bool = False) -> int:
+        """How many records match, counted by the server."""
+        query, _ = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired)
+        return self.backend.count(query)
+
+    async def afind(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`find` without blocking the event loop."""
+        return await asyncio.to_thread(self.find, *args, **kwargs)
+
+    async def acount(self, *args: Any, **kwargs: Any) -> int:
+        """:meth:`count` without blocking the event loop."""
+        return await asyncio.to_thread(self.count, *args, **kwargs)
+
+    # -- internals ---------------------------------------------------------------
+    def _query(self, entity: str, filters: Filters, fields: Fields, order: Sequence[str] | None,
+               limit: int | None, include_archived_projects: bool, retired: bool) -> tuple[Query, list[FieldSpec]]:
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+            raise ValueError(f"limit must be a whole number >= 0 or None, not {limit!r}")
+        if isinstance(order, str):
+            order = [o.strip() for o in order.split(",") if o.strip()]
+        normal = self.backend.check_filters(entity, filters)
+        out_specs = self.backend.resolve_fields(entity, fields)
+        specs = list(out_specs)
+        order = list(order or [])
+        have = {s.name for s in specs}
+        for item in order:  # order by a field that was not asked for: fetch it, drop it later
+            name = item.lstrip("-")
+            spec = next((s for s in specs if s.name == name), None)
+            if spec is None:
+                spec = self.backend.resolve_fields(entity, [name])[-1]
+            if spec.kind is FieldKind.MULTI_ENTITY:
+                raise SchemaError(f"Cannot order by {name!r}: it is a multi-entity field.", name=name)
+            if name not in have:
+                specs.append(spec)
+                have.add(name)
+        query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
+        return query, out_specs
+
+    def _pages(self, query: Query, progress: bool | None) -> Iterator[Page[pa.RecordBatch]]:
+        plan = self.backend.plan(query, self.page_size)
+        specs = list(query.fields)
+
+        def fetch(request: Any) -> Page[pa.RecordBatch]:
+            page = plan.fetch(request)
+            return Page(frames.shape_batch(page.data, specs), page.rows, page.next, page.key)
+
+        bar = _ProgressBar(query.entity, plan.total, enabled=self.progress if progress is None else progress,
+                           eager=len(plan.requests) > 1)
+        try:
+            yield from fetch_pages(plan.requests, fetch, concurrency=self.concurrency, on_page=bar.update)
+        finally:
+            bar.close()
+
+    def _fetch_table(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
+        pages = sorted(self._pages(query, progress), key=lambda p: p.key)
+        specs = list(query.fields)
+        table = frames.concat([p.data for p in pages], specs)
+        sorted_by_server = query.limit is not None and query.limit <= self.page_size
+        if not sorted_by_server and query.order and list(query.order) != ["id"]:
+            table = _sort(table, query.order, specs)
+        if query.limit is not None:
+            table = table.slice(0, query.limit)
+        if len(specs) != len(out_specs):
+            keep = arrow_schema(out_specs).names
+            table = table.select(keep)
+        return table
+
+    def _provenance(self, query: Query, out_specs: list[FieldSpec], filters: Filters) -> dict[str, Any]:
+        return {
+            "site": self.url,
+            "backend": self.backend.name,
+            "entity": query.entity,
+            "filters": query.filters,
+            "fields": [s.name for s in out_specs if s.name != "id"],
+            "order": list(query.order),
+            "limit": query.limit,
+            "include_archived_projects": query.include_archived_projects,
+            "retired": query.retired,
+            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+
+
+def _json(value: Any) -> bytes:
+    import orjson
+
+    return orjson.dumps(value)
+
+
+def _sort(table: pa.Table, order: Sequence[str], specs: list[FieldSpec]) -> pa.Table:
+    """Order rows like the server would: text case-insensitively, links by name, nulls last, ties by id."""
+    by_name = {s.name: s for s in specs}
+    keys: list[tuple[str, str]] = []
+    columns: dict[str, pa.Array] = {}
+    for i, item in enumerate(list(order) + (["id"] if "id" not in [o.lstrip("-") for o in order] else [])):
+        name = item.lstrip("-")
+        spec = by_name.get(name)
+        if spec is None or spec.name == "id":
+            col = table.column("id")
+        elif spec.kind is FieldKind.ENTITY or spec.kind is FieldKind.URL:
+            col = table.column(f"{name}.name")
+        else:
+            col = table.column(name)
+        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        if pa.types.is_dictionary(col.type):
+            col = pc.cast(col, pa.string())
+        if pa.types.is_string(col.type):
+            col = pc.utf8_lower(col)
+        key = f"__k{i}"
+        columns[key] = col
+        keys.append((key, "descending" if item.startswith("-") else "ascending"))
+    idx = pc.sort_indices(pa.table(columns), sort_keys=keys, null_placement="at_end")
+    return table.take(idx)
+
+
+class _ProgressBar:
+    """A ``tqdm.auto`` bar that appears only once a fetch spans more than one page."""
+
+    def __init__(self, entity: str, total: int | None, *, enabled: bool, eager: bool) -> None:
+        self.entity = entity
+        self.total = total
+        self.enabled = enabled
+        self.bar: Any = None
+        self.pages = 0
+        self.rows = 0
+        self._lock = threading.Lock()
+        if enabled and eager:
+            self._open()
+
+    def _open(self) -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=self.total, desc=self.entity, unit=" rec", leave=False, dynamic_ncols=True)
+        if self.rows:
+            self.bar.update(self.rows)
+
+    def update(self, page: Page[Any]) -> None:
+        with self._lock:
+            self.pages += 1
+            self.rows += page.rows
+            if self.bar is None and self.enabled and (page.next is not None or self.pages > 1):
+                self._open()
+            elif self.bar is not None:
+                self.bar.update(page.rows)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
