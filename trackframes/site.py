@@ -195,7 +195,7 @@ def _json(value: Any) -> bytes:
 def _sort(table: pa.Table, order: Sequence[str], specs: list[FieldSpec]) -> pa.Table:
     """Order rows like the server would: text case-insensitively, links by name, nulls last, ties by id."""
     by_name = {s.name: s for s in specs}
-    keys: list[tuple[str, str]] = []
+    keys: list[tuple[str, str, str]] = []
     columns: dict[str, pa.Array] = {}
     for i, item in enumerate(list(order) + (["id"] if "id" not in [o.lstrip("-") for o in order] else [])):
         name = item.lstrip("-")
@@ -213,8 +213,8 @@ def _sort(table: pa.Table, order: Sequence[str], specs: list[FieldSpec]) -> pa.T
             col = pc.utf8_lower(col)
         key = f"__k{i}"
         columns[key] = col
-        keys.append((key, "descending" if item.startswith("-") else "ascending"))
-    idx = pc.sort_indices(pa.table(columns), sort_keys=keys, null_placement="at_end")
+        keys.append((key, "descending" if item.startswith("-") else "ascending", "at_end"))
+    idx = pc.sort_indices(pa.table(columns), sort_keys=keys)
     return table.take(idx)
 
 
