@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh machine, then runs it.
+# Usage: bash scripts/test.sh [extra pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+python3 -m pip install --quiet --upgrade pip
+python3 -m pip install --quiet -e ".[dev]"
+# the notebooks run on a kernel named python3 that sees this installation
+python3 -m ipykernel install --user --name python3 >/dev/null
+
+python3 -m pytest "$@"
