@@ -158,7 +158,4 @@ def _dtype_text(arrow_type: pa.DataType) -> str:
     mapped = pandas_dtype(arrow_type)
     if mapped is None:  # pragma: no cover - every kind is covered above
         return str(arrow_type)
-    text = str(mapped)
-    if text.endswith("[pyarrow]"):
-        text = text[: -len("[pyarrow]")]
-    return text
+    return str(mapped)
