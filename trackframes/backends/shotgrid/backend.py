@@ -36,6 +36,7 @@ __all__ = ["ShotGridBackend", "API_PREFIX", "HASH_FILTERS"]
 
 API_PREFIX = "/api/v1.1"
 HASH_FILTERS = "application/vnd+shotgun.api3_hash+json"
+TOKEN_RENEWALS = 3
 
 
 class ShotGridBackend:
@@ -59,15 +60,19 @@ class ShotGridBackend:
     # -- HTTP ----------------------------------------------------------------
     def request(self, method: str, path: str, *, what: str, params: Mapping[str, Any] | None = None,
                 body: Any = None, content_type: str = "application/json") -> requests.Response:
-        """One authorized request; a 401 "Token Expired" renews the token and retries once."""
+        """One authorized request; a 401 "Token Expired" renews the token and sends it again.
+
+        A request can outlive a short token while it waits out rate limits, so
+        renewal is allowed a few times before the 401 is reported.
+        """
         data = None if body is None else orjson.dumps(body)
-        for attempt in (1, 2):
+        for attempt in range(1, TOKEN_RENEWALS + 2):
             header = self.tokens.header()
             headers = {"Authorization": header, "Accept": "application/json"}
             if data is not None:
                 headers["Content-Type"] = content_type
             response = self.transport.request(method, self.api + path, params=params, data=data, headers=headers)
-            if attempt == 1 and is_token_expired(response):
+            if attempt <= TOKEN_RENEWALS and is_token_expired(response):
                 self.tokens.expire(header)
                 continue
             raise_for_response(response, what=what, credential=self.credential_kind)
