@@ -20,24 +20,36 @@ import pyarrow.compute as pc
 
 from .schema import URL_PARTS, FieldKind, FieldSpec, arrow_schema, pandas_dtype
 
-__all__ = ["shape_batch", "empty_table", "concat", "to_pandas", "UntypedValueWarning"]
+__all__ = ["shape_table", "shape_batch", "empty_table", "concat", "to_pandas", "UntypedValueWarning"]
 
 
 class UntypedValueWarning(UserWarning):
     """A value the schema does not explain was kept as text."""
 
 
-def shape_batch(nested: pa.Table, specs: Sequence[FieldSpec]) -> pa.RecordBatch:
-    """Give a decoded page the frame's Arrow schema (see module docstring)."""
+def shape_table(nested: pa.Table, specs: Sequence[FieldSpec]) -> pa.Table:
+    """Give decoded pages the frame's Arrow schema (see module docstring).
+
+    Works column by column on the whole (possibly multi-chunk) table, so
+    shaping many pages at once costs a handful of vectorised calls per column.
+    """
     schema = arrow_schema(list(specs))
     n = nested.num_rows
-    arrays: list[pa.Array] = [_column(nested, "id", n, pa.int64())]
+    arrays: list[Any] = [_column(nested, "id", n, pa.int64())]
     for spec in specs:
         if spec.name == "id":
             continue
-        col = _column(nested, spec.name, n, None)
-        arrays.extend(_shape(spec, col, n))
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+        arrays.extend(_shape(spec, _column(nested, spec.name, n, None), n))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def shape_batch(nested: pa.Table, specs: Sequence[FieldSpec]) -> pa.RecordBatch:
+    """:func:`shape_table` for one page, as a single record batch."""
+    table = shape_table(nested, specs).combine_chunks()
+    batches = table.to_batches()
+    if batches:
+        return batches[0]
+    return pa.RecordBatch.from_arrays([pa.array([], f.type) for f in table.schema], schema=table.schema)
 
 
 def empty_table(specs: Sequence[FieldSpec]) -> pa.Table:
@@ -80,13 +92,14 @@ def _with_categories(series: Any, valid: Sequence[str]) -> Any:
 
 # -- per-kind shaping ----------------------------------------------------------
 
-def _column(table: pa.Table, name: str, n: int, typ: pa.DataType | None) -> pa.Array:
+def _column(table: pa.Table, name: str, n: int, typ: pa.DataType | None) -> Any:
     if name in table.column_names:
         col = table.column(name)
-        arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-        if typ is not None and arr.type != typ:
-            arr = pc.cast(arr, typ)
-        return arr
+        if col.num_chunks == 1:
+            col = col.chunk(0)
+        if typ is not None and col.type != typ:
+            col = pc.cast(col, typ)
+        return col
     return pa.nulls(n, typ or pa.null())
 
 

@@ -142,13 +142,15 @@ class Site:
         query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
         return query, out_specs
 
-    def _pages(self, query: Query, progress: bool | None) -> Iterator[Page[pa.RecordBatch]]:
+    def _pages(self, query: Query, progress: bool | None, *, shape: bool = True) -> Iterator[Page[Any]]:
+        """Pages as they arrive: typed record batches, or the backend's nested tables (``shape=False``)."""
         plan = self.backend.plan(query, self.page_size)
         specs = list(query.fields)
 
-        def fetch(request: Any) -> Page[pa.RecordBatch]:
+        def fetch(request: Any) -> Page[Any]:
             page = plan.fetch(request)
-            return Page(frames.shape_batch(page.data, specs), page.rows, page.next, page.key)
+            data = frames.shape_batch(page.data, specs) if shape else page.data
+            return Page(data, page.rows, page.next, page.key)
 
         bar = _ProgressBar(query.entity, plan.total, enabled=self.progress if progress is None else progress,
                            eager=len(plan.requests) > 1)
@@ -158,17 +160,24 @@ class Site:
             bar.close()
 
     def _fetch_table(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
-        pages = sorted(self._pages(query, progress), key=lambda p: p.key)
+        pages = sorted(self._pages(query, progress, shape=False), key=lambda p: p.key)
         specs = list(query.fields)
-        table = frames.concat([p.data for p in pages], specs)
+        nested = [p.data for p in pages if p.rows]
+        if not nested:
+            table = frames.empty_table(specs)
+        elif all(t.schema == nested[0].schema for t in nested):
+            # pages were parsed as they arrived; typing them together is a few calls per column
+            table = frames.shape_table(pa.concat_tables(nested), specs)
+        else:  # a page took the forgiving path: type each page on its own
+            table = frames.concat([frames.shape_batch(t, specs) for t in nested], specs)
+        del pages, nested
         sorted_by_server = query.limit is not None and query.limit <= self.page_size
         if not sorted_by_server and query.order and list(query.order) != ["id"]:
             table = _sort(table, query.order, specs)
         if query.limit is not None:
             table = table.slice(0, query.limit)
         if len(specs) != len(out_specs):
-            keep = arrow_schema(out_specs).names
-            table = table.select(keep)
+            table = table.select(arrow_schema(out_specs).names)
         return table
 
     def _provenance(self, query: Query, out_specs: list[FieldSpec], filters: Filters) -> dict[str, Any]:

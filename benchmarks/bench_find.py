@@ -1,0 +1,267 @@
+"""find() against the naive route and against floors, all measured in this one run.
+
+    python benchmarks/bench_find.py                # ~200k Task records (sandbox scale 13.6)
+    python benchmarks/bench_find.py --scale 1      # quick look
+
+1. Conversion of the same page bytes into the typed frame: naive (json.loads +
+   pd.json_normalize + per-column astype/to_datetime, same dtypes) against
+   trackframes, and trackframes against a parse-only floor (pyarrow.json on the
+   same bytes with the same explicit schema). Targets: >= 12x faster than naive,
+   within 1.3x of the floor.
+2. End to end with server latency per request: find() against sequential
+   links.next paging (what shotgun_api3 and gazu do), and against fetching the
+   raw pages alone at the same concurrency. Targets: >= 7x, within 1.2x.
+3. Peak extra memory (RSS) of find() against the naive route, each in a fresh
+   process. Target: <= 0.35x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import multiprocessing as mp
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.json as pj  # noqa: E402
+import requests  # noqa: E402
+
+from _remote import remote_sandbox  # noqa: E402
+
+PAGE = 500
+
+
+# -- raw HTTP helpers (what a hand-written script does) ---------------------------------------------------
+
+def token(info: dict[str, Any]) -> str:
+    r = requests.post(info["api_url"] + "/auth/access_token", data={
+        "grant_type": "client_credentials", "client_id": info["script_name"], "client_secret": info["script_key"]})
+    r.raise_for_status()
+    return r.json()["access_token"]
+
+
+def search_page(session: requests.Session, info: dict[str, Any], tok: str, number: int, max_id: int) -> bytes:
+    r = session.post(info["api_url"] + "/entity/tasks/_search",
+                     params={"fields": "*", "sort": "id", "page[size]": PAGE, "page[number]": number},
+                     data=json.dumps({"filters": [["id", "less_than", max_id + 1]]}),
+                     headers={"Authorization": f"Bearer {tok}",
+                              "Content-Type": "application/vnd+shotgun.api3_array+json"})
+    r.raise_for_status()
+    return r.content
+
+
+def raw_pages_concurrent(info: dict[str, Any], max_id: int, pages: int, concurrency: int) -> list[bytes]:
+    tok = token(info)
+    local = __import__("threading").local()
+
+    def one(n: int) -> bytes:
+        if not hasattr(local, "s"):
+            local.s = requests.Session()
+        return search_page(local.s, info, tok, n, max_id)
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(one, range(1, pages + 1)))
+
+
+def sequential_links_next(info: dict[str, Any], max_id: int) -> list[dict[str, Any]]:
+    """Follow links.next one page at a time, decoding with json.loads (the usual client loop)."""
+    tok = token(info)
+    s = requests.Session()
+    records: list[dict[str, Any]] = []
+    number = 1
+    while True:
+        body = json.loads(search_page(s, info, tok, number, max_id))
+        records.extend(body["data"])
+        if not body["links"].get("next"):
+            return records
+        number += 1
+
+
+# -- conversion routes --------------------------------------------------------------------------------------
+
+def naive_frame(pages: list[bytes], specs: list[Any]) -> pd.DataFrame:
+    rows = []
+    for page in pages:
+        for rec in json.loads(page)["data"]:
+            row = {"id": rec["id"]}
+            row.update(rec.get("attributes") or {})
+            for key, value in (rec.get("relationships") or {}).items():
+                row[key] = value["data"] if isinstance(value, dict) and "data" in value else value
+            rows.append(row)
+    df = pd.json_normalize(rows)
+    for spec in specs:
+        kind, name = spec.kind.value, spec.name
+        if kind == "entity":
+            for part, dtype in (("id", "Int64"), ("type", "category"), ("name", "string")):
+                col = f"{name}.{part}"
+                df[col] = df[col].astype(dtype) if col in df else pd.Series(pd.NA, index=df.index, dtype=dtype)
+            if name in df:
+                df = df.drop(columns=[name])
+        elif name not in df:
+            continue
+        elif kind == "integer":
+            df[name] = df[name].astype("Int64")
+        elif kind == "float":
+            df[name] = df[name].astype("Float64")
+        elif kind == "boolean":
+            df[name] = df[name].astype("boolean")
+        elif kind == "date":
+            df[name] = pd.to_datetime(df[name], format="%Y-%m-%d").astype("datetime64[ms]")
+        elif kind == "datetime":
+            df[name] = pd.to_datetime(df[name], utc=True).astype("datetime64[ms, UTC]")
+        elif kind == "category":
+            df[name] = df[name].astype("category")
+        elif kind == "multi_entity":
+            typ = pa.list_(pa.struct([("id", pa.int64()), ("type", pa.string()), ("name", pa.string())]))
+            df[name] = pd.array(pa.array(df[name].tolist(), typ), dtype=pd.ArrowDtype(typ))
+        else:
+            df[name] = df[name].astype("string")
+    return df
+
+
+def ours_frame(pages: list[bytes], specs: list[Any]) -> pd.DataFrame:
+    from trackframes import frames
+    from trackframes.backends.shotgrid.decode import PageDecoder
+
+    decoder = PageDecoder(specs)
+    nested = pa.concat_tables([decoder.decode(p).table for p in pages])  # find() parses pages as they arrive
+    return frames.to_pandas(frames.shape_table(nested, specs), specs)
+
+
+def floor_parse(pages: list[bytes], specs: list[Any]) -> int:
+    from trackframes.backends.shotgrid.decode import PageDecoder
+
+    schema = PageDecoder(specs)._schemas[False]
+    opts = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    rows = 0
+    for p in pages:
+        t = pj.read_json(io.BytesIO(p), read_options=pj.ReadOptions(use_threads=False, block_size=len(p) + 1),
+                         parse_options=opts)
+        rows += len(t.column("data")[0])
+    return rows
+
+
+def timed(fn: Any, *args: Any, repeat: int = 1) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn(*args)
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+# -- memory, each route in a fresh process ---------------------------------------------------------------------
+
+def _status_kb(key: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{key} not in /proc/self/status")
+
+
+def _reset_peak() -> None:
+    with open("/proc/self/clear_refs", "w") as f:  # Linux: "5" resets the peak RSS (VmHWM)
+        f.write("5")
+
+
+def _memory_child(route: str, info: dict[str, Any], max_id: int, pages: int, conn: Any) -> None:
+    import trackframes as tf
+
+    site = tf.connect(info["url"], auth=tf.ScriptKey(info["script_name"], info["script_key"]), progress=False)
+    specs = site.backend.resolve_fields("Task", "*")
+    gc.collect()
+    _reset_peak()
+    base = _status_kb("VmRSS")
+    if route == "find":
+        df = site.find("Task", [["id", "less_than", max_id + 1]], "*")
+    else:
+        df = naive_frame(raw_pages_concurrent(info, max_id, pages, 8), specs)
+    peak = _status_kb("VmHWM")
+    conn.send({"rows": len(df), "extra_mb": (peak - base) / 1024})
+
+
+def memory(route: str, info: dict[str, Any], max_id: int, pages: int) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_memory_child, args=(route, info, max_id, pages, child))
+    proc.start()
+    result = parent.recv()
+    proc.join()
+    return result
+
+
+# -- main ----------------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=13.6, help="sandbox scale (13.6 gives ~200k Tasks)")
+    ap.add_argument("--records", type=int, default=200_000, help="Task records to use")
+    ap.add_argument("--latency", type=float, default=0.05, help="server latency per request, seconds")
+    ap.add_argument("--concurrency", type=int, default=8)
+    args = ap.parse_args()
+
+    import trackframes as tf
+
+    print(f"starting a sandbox at scale {args.scale} in its own process (latency {args.latency * 1000:.0f} ms)...")
+    t0 = time.perf_counter()
+    with remote_sandbox(args.scale, seed=0, latency=args.latency) as info:
+        print(f"  ready in {time.perf_counter() - t0:.1f} s: {info['counts']['Task']:,} Tasks")
+        n = min(args.records, info["counts"]["Task"])
+        max_id = n  # Task ids are dense from 1 in the generated production
+        pages = -(-n // PAGE)
+        site = tf.connect(info["url"], auth=tf.ScriptKey(info["script_name"], info["script_key"]),
+                          progress=False, concurrency=args.concurrency)
+        specs = site.backend.resolve_fields("Task", "*")
+
+        t_raw, raw = timed(raw_pages_concurrent, info, max_id, pages, args.concurrency)
+        size_mb = sum(map(len, raw)) / 1e6
+        rows = sum(len(json.loads(p)["data"]) for p in raw[:1]) * 0 + floor_parse(raw, specs)
+        print(f"\n{rows:,} Task records, all {len(specs)} fields, {pages} pages, {size_mb:.0f} MB of JSON\n")
+
+        print("1. conversion of the same bytes (no network)")
+        t_naive, df_naive = timed(naive_frame, raw, specs)
+        t_ours, df_ours = timed(ours_frame, raw, specs, repeat=3)
+        t_floor, _ = timed(floor_parse, raw, specs, repeat=3)
+        same = {c: str(df_naive[c].dtype) for c in df_ours.columns if c in df_naive} == \
+               {c: str(df_ours[c].dtype) for c in df_ours.columns if c in df_naive}
+        print(f"   naive json.loads + json_normalize + astype : {t_naive:7.2f} s")
+        print(f"   trackframes                                : {t_ours:7.2f} s")
+        print(f"   parse-only floor (pyarrow.json)            : {t_floor:7.2f} s")
+        print(f"   -> {t_naive / t_ours:5.1f}x faster than naive (target >= 12x); "
+              f"{t_ours / t_floor:4.2f}x the floor (target <= 1.3x); same dtypes: {same}")
+        del df_naive, df_ours
+
+        print(f"\n2. end to end, {args.latency * 1000:.0f} ms latency per request")
+        t_seq, recs = timed(sequential_links_next, info, max_id)
+        t_find, df = timed(lambda: site.find("Task", [["id", "less_than", max_id + 1]], "*"))
+        assert len(df) == len(recs) == rows, (len(df), len(recs), rows)
+        print(f"   sequential links.next paging + json.loads  : {t_seq:7.2f} s")
+        print(f"   raw pages alone, {args.concurrency} concurrent            : {t_raw:7.2f} s")
+        print(f"   trackframes find()                         : {t_find:7.2f} s")
+        print(f"   -> {t_seq / t_find:5.1f}x faster than sequential (target >= 7x); "
+              f"{t_find / t_raw:4.2f}x raw concurrent fetch (target <= 1.2x)")
+        del recs, df, raw
+
+        print("\n3. peak extra memory (RSS), each route in a fresh process")
+        m_naive = memory("naive", info, max_id, pages)
+        m_find = memory("find", info, max_id, pages)
+        print(f"   naive route : {m_naive['extra_mb']:7.0f} MB ({m_naive['rows']:,} rows)")
+        print(f"   find()      : {m_find['extra_mb']:7.0f} MB ({m_find['rows']:,} rows)")
+        print(f"   -> {m_find['extra_mb'] / m_naive['extra_mb']:4.2f}x the naive route (target <= 0.35x)")
+        site.close()
+
+
+if __name__ == "__main__":
+    main()

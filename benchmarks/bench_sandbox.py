@@ -1,0 +1,114 @@
+"""How fast the ShotGrid sandbox serves 500-record Task pages.
+
+Generates a production with at least 100,000 Tasks, then fetches 500-record
+pages over keep-alive sessions:
+
+* sequentially, following page numbers (``GET /entity/tasks``);
+* with 8 concurrent clients, each taking the next page number;
+* with 8 concurrent clients paging by id ranges (``POST _search``), as the
+  trackframes client does.
+
+Prints pages per second for each (target: at least 50 on a 2-core machine).
+Run with ``python benchmarks/bench_sandbox.py [--scale 7.2] [--pages 120]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import threading
+import time
+from datetime import date
+from typing import Callable
+
+import requests
+
+import trackframes.sandbox as tf_sandbox
+
+FIELDS = "content,sg_status_list,entity,step,task_assignees,start_date,due_date,duration,project"
+PAGE = 500
+
+
+def _session(sb: tf_sandbox.Sandbox) -> requests.Session:
+    creds = sb.credentials
+    token = requests.post(f"{sb.api_url}/auth/access_token", timeout=60, data={
+        "grant_type": "client_credentials", "client_id": creds["script_name"],
+        "client_secret": creds["script_key"]}).json()["access_token"]
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    return session
+
+
+def _by_number(sb: tf_sandbox.Sandbox, session: requests.Session, number: int) -> int:
+    resp = session.get(f"{sb.api_url}/entity/tasks", timeout=60,
+                       params={"fields": FIELDS, "page[size]": PAGE, "page[number]": number})
+    resp.raise_for_status()
+    return len(resp.json()["data"])
+
+
+def _by_id_range(sb: tf_sandbox.Sandbox, session: requests.Session, lo: int) -> int:
+    resp = session.post(f"{sb.api_url}/entity/tasks/_search", timeout=60, params={"fields": FIELDS},
+                        json={"filters": [["id", "between", [lo, lo + PAGE - 1]]], "page": {"size": PAGE}})
+    resp.raise_for_status()
+    return len(resp.json()["data"])
+
+
+def _run(sb: tf_sandbox.Sandbox, jobs: list[int], clients: int,
+         fetch: Callable[[tf_sandbox.Sandbox, requests.Session, int], int]) -> tuple[float, int]:
+    work: queue.Queue[int] = queue.Queue()
+    for job in jobs:
+        work.put(job)
+    sessions = [_session(sb) for _ in range(clients)]
+    records = [0] * clients
+
+    def worker(i: int) -> None:
+        while True:
+            try:
+                job = work.get_nowait()
+            except queue.Empty:
+                return
+            records[i] += fetch(sb, sessions[i], job)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    for s in sessions:
+        s.close()
+    return len(jobs) / elapsed, sum(records)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=7.2, help="production scale (7.2 gives >100k Tasks)")
+    parser.add_argument("--pages", type=int, default=120, help="pages fetched per run")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    with tf_sandbox.serve(scale=args.scale, seed=args.seed, today=date(2026, 3, 2)) as sb:
+        n_tasks = len(sb.store.records["Task"])
+        print(f"generated scale {args.scale}: {n_tasks:,} Tasks in {time.perf_counter() - t0:.1f} s")
+        if n_tasks < 100_000:
+            print("warning: fewer than 100,000 Tasks; raise --scale")
+        ids = sorted(sb.store.records["Task"])
+        numbers = list(range(1, min(args.pages, n_tasks // PAGE) + 1))
+        _run(sb, numbers[:3], 1, _by_number)  # warm the query cache and the connections
+
+        rate, recs = _run(sb, numbers, 1, _by_number)
+        print(f"sequential, page numbers:      {rate:7.1f} pages/s  ({recs:,} records)")
+        rate, recs = _run(sb, numbers, 8, _by_number)
+        print(f"8 concurrent, page numbers:    {rate:7.1f} pages/s  ({recs:,} records)")
+        starts = list(range(ids[0], ids[-1] + 1, PAGE))[: len(numbers)]
+        rate, recs = _run(sb, starts, 1, _by_id_range)
+        print(f"sequential, id ranges:         {rate:7.1f} pages/s  ({recs:,} records)")
+        rate, recs = _run(sb, starts, 8, _by_id_range)
+        print(f"8 concurrent, id ranges:       {rate:7.1f} pages/s  ({recs:,} records)")
+        print("target: >= 50 pages/s")
+
+
+if __name__ == "__main__":
+    main()
