@@ -1,0 +1,209 @@
+"""Start a sandbox: a local server speaking a tracker's protocol over a demo production.
+
+>>> import trackframes as tf
+>>> with tf.sandbox.serve(scale=0.05, seed=0) as sb:        # doctest: +SKIP
+...     site = sb.connect()
+...     tasks = site.find("Task", fields=["content", "due_date"])
+
+``trackframes sandbox --port 8765`` runs the same server in the foreground
+(:func:`serve_forever`).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from datetime import date
+from typing import Any, TextIO
+
+from .model import Store
+from .shotgrid.knobs import Knobs, Stats, knob_names
+from .shotgrid.server import ShotGridServer, check_host
+
+__all__ = ["Sandbox", "serve", "serve_forever", "describe", "BACKENDS"]
+
+#: Backends a sandbox can speak.
+BACKENDS: tuple[str, ...] = ("shotgrid",)
+
+
+class Sandbox:
+    """A running sandbox server. Use it as a context manager or call :meth:`close`.
+
+    Attributes:
+        backend: the protocol spoken (``"shotgrid"``).
+        url: the site root, e.g. ``http://127.0.0.1:54321``; the REST API is under
+            ``/api/v1.1``.
+        store: the generated production the server reads (and the mutation knobs change).
+        knobs: behaviour switches, changeable while the server runs.
+        stats: request counters.
+        credentials: script name/key, users with passwords, a 2FA user with its
+            code, and a session token (never shown by ``repr``).
+    """
+
+    def __init__(self, server: ShotGridServer, backend: str, scale: float | None, seed: int) -> None:
+        self._server = server
+        self.backend = backend
+        self.scale = scale
+        self.seed = seed
+        self._url = server.url
+        self._closed = False
+
+    # -- what users need ---------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def api_url(self) -> str:
+        """``url`` plus ``/api/v1.1``."""
+        return f"{self._url}/api/v1.1"
+
+    @property
+    def port(self) -> int:
+        return int(self._url.rsplit(":", 1)[1])
+
+    @property
+    def store(self) -> Store:
+        return self._server.store
+
+    @property
+    def knobs(self) -> Knobs:
+        return self._server.knobs
+
+    @property
+    def stats(self) -> Stats:
+        return self._server.stats
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        """A copy of the accepted credentials (see ``docs/sandbox.md``)."""
+        creds = self._server.credentials
+        return {**creds, "users": [dict(u) for u in creds["users"]],
+                "two_factor_user": dict(creds["two_factor_user"]) if creds["two_factor_user"] else None}
+
+    @property
+    def auth(self) -> Any:
+        """A ``trackframes.auth.ScriptKey`` for the sandbox's API script."""
+        from ..auth import ScriptKey
+
+        creds = self._server.credentials
+        return ScriptKey(creds["script_name"], creds["script_key"])
+
+    def connect(self, **options: Any) -> Any:
+        """``trackframes.connect(self.url, auth=self.auth, **options)``."""
+        import trackframes
+
+        options.setdefault("auth", self.auth)
+        return trackframes.connect(self._url, **options)
+
+    # -- lifecycle -----------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Stop the server thread, close its connections and free the port."""
+        if not self._closed:
+            self._closed = True
+            self._server.stop()
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else self._url
+        size = sum(len(t) for t in self.store.records.values())
+        scale = "custom store" if self.scale is None else f"scale={self.scale}"
+        return f"Sandbox(backend={self.backend!r}, {state}, {scale}, seed={self.seed}, records={size})"
+
+
+def serve(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, *, host: str = "127.0.0.1",
+          port: int = 0, today: date | None = None, store: Store | None = None,
+          script_name: str = "trackframes_sandbox", script_key: str | None = None, **knobs: Any) -> Sandbox:
+    """Generate a demo production and serve it on 127.0.0.1; returns a started :class:`Sandbox`.
+
+    Args:
+        backend: the protocol to speak; only ``"shotgrid"`` for now.
+        scale: size of the generated production (1.0 is a mid-size studio show).
+        seed: seed of the generated data, and the initial seed of the knobs' randomness.
+        host: ``"127.0.0.1"`` (or ``"localhost"``); other hosts raise ``ValueError``.
+        port: TCP port; 0 picks a free one.
+        today: the date the production is generated around (default: today).
+        store: serve this store instead of generating one (``scale``/``today`` unused).
+        script_name: the API script name clients authenticate with.
+        script_key: its key; ``None`` makes a random key per server.
+        **knobs: initial values of :class:`~trackframes.sandbox.shotgrid.knobs.Knobs`
+            (``latency``, ``rate_limit_every``, ``page_size_cap``...).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown sandbox backend {backend!r}; available: {', '.join(BACKENDS)}")
+    check_host(host)
+    unknown = sorted(set(knobs) - set(knob_names()))
+    if unknown:
+        raise TypeError(f"unknown knob(s) {', '.join(unknown)}; knobs are "
+                        f"{', '.join(n for n in knob_names() if n != 'seed')} (the knobs' seed starts "
+                        "as the data seed; change it with sb.knobs.seed)")
+    knob_state = Knobs(seed=seed, **knobs)
+    generated_scale: float | None = scale
+    if store is None:
+        from .data import generate
+
+        store = generate(scale=scale, seed=seed, today=today)
+    else:
+        generated_scale = None
+    server = ShotGridServer(store, host=host, port=port, knobs=knob_state, script_name=script_name,
+                            script_key=script_key).start()
+    return Sandbox(server, backend, generated_scale, seed)
+
+
+def serve_forever(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, *, host: str = "127.0.0.1",
+                  port: int = 8765, today: date | None = None, script_name: str = "trackframes_sandbox",
+                  script_key: str | None = None, out: TextIO | None = None,
+                  stop: threading.Event | None = None, **knobs: Any) -> None:
+    """Run a sandbox in the foreground (``trackframes sandbox``) until Ctrl-C.
+
+    Prints the URL, the credentials and how to connect to ``out`` (stdout by
+    default). ``stop`` ends the loop when set (for embedding and tests).
+    """
+    out = out or sys.stdout
+    stop = stop or threading.Event()
+    sb = serve(backend, scale, seed, host=host, port=port, today=today, script_name=script_name,
+               script_key=script_key, **knobs)
+    try:
+        out.write(describe(sb))
+        out.flush()
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        out.write("\nstopping the sandbox\n")
+    finally:
+        sb.close()
+
+
+def describe(sb: Sandbox) -> str:
+    """The banner :func:`serve_forever` prints: URL, credentials and a connect snippet."""
+    creds = sb.credentials
+    lines = [
+        f"trackframes sandbox ({sb.backend}) serving at {sb.url}  (REST API: {sb.api_url})",
+        f"  script:   {creds['script_name']} / key {creds['script_key']}",
+    ]
+    for user in creds["users"]:
+        lines.append(f"  user:     {user['login']} / password {user['password']}")
+    if creds["two_factor_user"]:
+        u = creds["two_factor_user"]
+        lines.append(f"  2FA user: {u['login']} / password {u['password']} / code {u['otp']}")
+    if creds["session_token"]:
+        lines.append(f"  session token ({creds['session_login']}): {creds['session_token']}")
+    lines += [
+        "",
+        "Connect from Python:",
+        "  import trackframes as tf",
+        f"  site = tf.connect({sb.url!r}, auth=tf.ScriptKey({creds['script_name']!r}, {creds['script_key']!r}))",
+        "",
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    return "\n".join(lines)
