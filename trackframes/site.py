@@ -117,6 +117,64 @@ class Site:
         """:meth:`count` without blocking the event loop."""
         return await asyncio.to_thread(self.count, *args, **kwargs)
 
+    # -- summaries, schema frames and schedules (trackframes.summaries, trackframes.schedule) --------------
+    def summarize(self, entity: str, summaries: Any, filters: Filters = None, grouping: Any = None, *,
+                  include_archived_projects: bool = False) -> Any:
+        """Server-side summaries as a tidy DataFrame (overall summaries in ``attrs["total"]``)."""
+        from .summaries import summarize
+
+        return summarize(self, entity, summaries, filters, grouping,
+                         include_archived_projects=include_archived_projects)
+
+    async def asummarize(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`summarize` without blocking the event loop."""
+        return await asyncio.to_thread(self.summarize, *args, **kwargs)
+
+    def entities(self, project: Any = None) -> Any:
+        """One row per entity type: API name, display name, visible."""
+        from .summaries import entities_frame
+
+        return entities_frame(self, project=project)
+
+    def schema(self, entity: str, project: Any = None) -> Any:
+        """One row per field of ``entity``: name, display name, data type, pandas dtype, ..."""
+        from .summaries import schema_frame
+
+        return schema_frame(self, entity, project=project)
+
+    def work_day_rules(self, start: Any, end: Any, project: Any = None, user: Any = None) -> Any:
+        """One row per day: date, working, description, reason."""
+        from .schedule import work_day_rules
+
+        return work_day_rules(self, start, end, project=project, user=user)
+
+    def tasks(self, project: Any = None, filters: Filters = None) -> Any:
+        """The canonical schedule frame (same columns on every backend; see docs/schedules.md)."""
+        from .schedule import tasks_frame
+
+        return tasks_frame(self, project=project, filters=filters)
+
+    def timelogs(self, project: Any = None, start: Any = None, end: Any = None) -> Any:
+        """The canonical time-log frame: date, minutes, user, task, project."""
+        from .schedule import timelogs_frame
+
+        return timelogs_frame(self, project=project, start=start, end=end)
+
+    # -- export and sync (trackframes.io) -------------------------------------------------------------------
+    def export(self, entity: str, path: Any, filters: Filters = None, fields: Fields = None,
+               partition_by: Any = None, compression: str = "zstd", *, progress: bool | None = None) -> Any:
+        """Stream records into a Parquet dataset at ``path``, atomically (see docs/export.md)."""
+        from .io import export
+
+        return export(self, entity, path, filters=filters, fields=fields, partition_by=partition_by,
+                      compression=compression, progress=progress)
+
+    def sync(self, path: Any, *, progress: bool | None = None) -> Any:
+        """Bring a dataset written by :meth:`export` up to date with what changed since."""
+        from .io import sync
+
+        return sync(self, path, progress=progress)
+
     # -- internals ---------------------------------------------------------------
     def _query(self, entity: str, filters: Filters, fields: Fields, order: Sequence[str] | None,
                limit: int | None, include_archived_projects: bool, retired: bool) -> tuple[Query, list[FieldSpec]]:
