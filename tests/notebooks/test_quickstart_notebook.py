@@ -1,0 +1,24 @@
+"""notebooks/01-quickstart.ipynb runs end to end against the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.notebook
+def test_quickstart_notebook_runs(tmp_path):
+    nb = nbformat.read(ROOT / "notebooks" / "01-quickstart.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+        for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
+    )
+    assert "datetime64[ms]" in outputs            # the dtypes cell
+    assert "Did you mean 'content'" in outputs    # the SchemaError cell
+    assert "Traceback" not in outputs
