@@ -171,6 +171,24 @@ def test_sudo_as_login_scope(sg_sandbox):
     assert_error(resp, 401, 102, "Unknown sudo_as_login user")
 
 
+def test_disabled_users_cannot_log_in_or_be_impersonated(sg_http):
+    sb = sg_http.sb
+    user = sb.credentials["users"][1]
+    store = sb.store
+    store.update("HumanUser", user["id"], {"sg_status_list": "dis"})
+    try:
+        resp = token_for(sb.api_url, grant_type="password", username=user["login"], password=user["password"])
+        assert_error(resp, 401, 102, "Invalid credentials")
+        creds = sb.credentials
+        resp = token_for(sb.api_url, grant_type="client_credentials", client_id=creds["script_name"],
+                         client_secret=creds["script_key"], scope=f"sudo_as_login:{user['login']}")
+        assert_error(resp, 401, 102, "Unknown sudo_as_login user")
+    finally:
+        store.update("HumanUser", user["id"], {"sg_status_list": "act"})
+    resp = token_for(sb.api_url, grant_type="password", username=user["login"], password=user["password"])
+    assert resp.status_code == 200
+
+
 def test_expired_access_token(sg_http):
     sb = sg_http.sb
     sb.knobs.token_lifetime = 1

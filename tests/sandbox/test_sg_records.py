@@ -131,9 +131,11 @@ def test_bad_query_filters_are_400(sg_http):
                    {"filter[entity]": "Nope:5"}, {"filter[milestone]": "maybe"}, {"filter[entity.Shot.nope]": "x"},
                    {"page[size]": "0"}, {"page[number]": "x"}, {"page[nope]": "1"}, {"sort": "no_such_field"},
                    {"fields": "content,no_such_field"}, {"options[return_only]": "all"},
-                   {"options[include_archived_projects]": "perhaps"}):
+                   {"options[include_archived_projects]": "perhaps"}, {"local_timezone_offset": "99"}):
         err = assert_error(sg_http.get("/entity/tasks", params=params), 400, 103)
         assert err["detail"]
+    # url fields cannot be filtered on
+    assert_error(sg_http.get("/entity/versions", params={"filter[sg_uploaded_movie]": "x"}), 400, 103)
     assert sg_http.get("/entity/tasks", params={"page[size]": 1}).status_code == 200
 
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from datetime import date
@@ -24,6 +25,8 @@ __all__ = ["Sandbox", "serve", "serve_forever", "describe", "BACKENDS"]
 
 #: Backends a sandbox can speak.
 BACKENDS: tuple[str, ...] = ("shotgrid",)
+#: Generated productions with at least this many records are frozen out of the cyclic GC.
+FREEZE_GC_ROWS = 50_000
 
 
 class Sandbox:
@@ -40,13 +43,15 @@ class Sandbox:
             code, and a session token (never shown by ``repr``).
     """
 
-    def __init__(self, server: ShotGridServer, backend: str, scale: float | None, seed: int) -> None:
+    def __init__(self, server: ShotGridServer, backend: str, scale: float | None, seed: int, *,
+                 froze_gc: bool = False) -> None:
         self._server = server
         self.backend = backend
         self.scale = scale
         self.seed = seed
         self._url = server.url
         self._closed = False
+        self._froze_gc = froze_gc
 
     # -- what users need ---------------------------------------------------
     @property
@@ -106,6 +111,8 @@ class Sandbox:
         if not self._closed:
             self._closed = True
             self._server.stop()
+            if self._froze_gc:
+                gc.unfreeze()
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -148,15 +155,36 @@ def serve(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, *, host:
                         "as the data seed; change it with sb.knobs.seed)")
     knob_state = Knobs(seed=seed, **knobs)
     generated_scale: float | None = scale
+    froze_gc = False
     if store is None:
         from .data import generate
 
         store = generate(scale=scale, seed=seed, today=today)
+        if sum(len(table) for table in store.records.values()) >= FREEZE_GC_ROWS:
+            froze_gc = _freeze_gc()
     else:
         generated_scale = None
-    server = ShotGridServer(store, host=host, port=port, knobs=knob_state, script_name=script_name,
-                            script_key=script_key).start()
-    return Sandbox(server, backend, generated_scale, seed)
+    try:
+        server = ShotGridServer(store, host=host, port=port, knobs=knob_state, script_name=script_name,
+                                script_key=script_key).start()
+    except BaseException:
+        if froze_gc:
+            gc.unfreeze()
+        raise
+    return Sandbox(server, backend, generated_scale, seed, froze_gc=froze_gc)
+
+
+def _freeze_gc() -> bool:
+    """Move a freshly generated large production out of the cyclic GC's way.
+
+    A large store holds millions of long-lived objects; every full collection
+    would walk them all (a second or more at scale 7), stalling requests. They
+    are collected once now and then frozen (``gc.freeze``); :meth:`Sandbox.close`
+    unfreezes. Records hold no reference cycles, so refcounting still frees them.
+    """
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 def serve_forever(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, *, host: str = "127.0.0.1",

@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping
 
 import orjson
 
-from .problems import ApiError, bad_request, unauthorized
+from .problems import bad_request, unauthorized
 
 __all__ = ["Identity", "Credentials", "TokenService", "GRANT_TYPES"]
 

@@ -22,12 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
 
+import orjson
+
 from ..model import FieldDef
 from .names import EntityNames
 from .problems import bad_request
 
 __all__ = ["QueryString", "PageRequest", "Options", "coerce_value", "parse_bool", "parse_int",
-           "split_list", "DEFAULT_PAGE_SIZE"]
+           "split_list", "apply_option", "json_body", "body_filters", "body_page", "body_options",
+           "body_list", "DEFAULT_PAGE_SIZE", "ARRAY_TYPE", "HASH_TYPE"]
 
 DEFAULT_PAGE_SIZE = 500
 _BRACKET = re.compile(r"^(\w+)\[([^\]]*)\]$")
@@ -218,3 +221,81 @@ class QueryString:
     def sorted_url(path: str, params: Iterable[tuple[str, str]]) -> str:
         pairs = sorted(params)
         return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+# -- JSON bodies --------------------------------------------------------------------------
+
+ARRAY_TYPE = "application/vnd+shotgun.api3_array+json"
+HASH_TYPE = "application/vnd+shotgun.api3_hash+json"
+_JSON_TYPES = ("application/json", ARRAY_TYPE, HASH_TYPE, "")
+
+
+def json_body(content_type: str, body: bytes) -> dict[str, Any]:
+    """The JSON object of a request body (``{}`` when empty); 400 for anything else."""
+    if content_type not in _JSON_TYPES:
+        raise bad_request(f"Unsupported Content-Type {content_type!r}; send application/json, "
+                          f"{ARRAY_TYPE} or {HASH_TYPE}", "Content-Type")
+    if not body.strip():
+        return {}
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request(f"Malformed JSON body: {exc}", "body", "body is not valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise bad_request("The JSON body must be an object", "body", "body is not an object")
+    return parsed
+
+
+def body_filters(content_type: str, filters: Any, param: str = "filters") -> Any:
+    """Filters from a body, checked against the array/hash content types.
+
+    ``application/vnd+shotgun.api3_array+json`` requires an array of conditions,
+    ``application/vnd+shotgun.api3_hash+json`` a ``{logical_operator, conditions}``
+    hash; plain ``application/json`` takes either. Missing filters match everything.
+    """
+    if filters is None:
+        filters = []
+    is_hash = isinstance(filters, dict)
+    if not is_hash and not isinstance(filters, list):
+        raise bad_request(f"{param} must be an array of conditions or a hash "
+                          "{logical_operator, conditions}", param)
+    if content_type == ARRAY_TYPE and is_hash:
+        raise bad_request(f"Content-Type {ARRAY_TYPE} requires array filters", param)
+    if content_type == HASH_TYPE and not is_hash:
+        raise bad_request(f"Content-Type {HASH_TYPE} requires hash filters "
+                          "{logical_operator, conditions}", param)
+    return filters
+
+
+def body_page(raw: Any) -> PageRequest:
+    """``{"number", "size"}`` of a body → :class:`PageRequest` (defaults when absent)."""
+    page = PageRequest()
+    if raw is None:
+        return page
+    if not isinstance(raw, dict):
+        raise bad_request("page must be an object {number, size}", "page")
+    if raw.get("number") is not None:
+        page.number = parse_int(raw["number"], "page[number]", 1)
+    if raw.get("size") is not None:
+        page.size = parse_int(raw["size"], "page[size]", 1)
+    return page
+
+
+def body_options(raw: Any) -> Options:
+    """The ``options`` object of a body → :class:`Options`."""
+    options = Options()
+    if raw is None:
+        return options
+    if not isinstance(raw, dict):
+        raise bad_request("options must be an object", "options")
+    for key, value in raw.items():
+        apply_option(options, key, value)
+    return options
+
+
+def body_list(body: dict[str, Any], query: QueryString, name: str) -> list[str] | None:
+    """``fields``/``sort`` from the query string if given there, else from the body."""
+    if query.has(name):
+        return split_list(query.get(name), name)
+    raw = body.get(name)
+    return None if raw is None else split_list(raw, name)

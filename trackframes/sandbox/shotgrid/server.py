@@ -26,10 +26,11 @@ import orjson
 from ..model import Store
 from .accounts import active_login, build_credentials
 from .auth import TokenService
+from .exchange import Request, Response
 from .knobs import Knobs, Stats
 from .params import QueryString
-from .problems import ApiError, TITLES, error_object
-from .routes import Request, Response, ShotGridApi
+from .problems import TITLES, ApiError, error_object
+from .routes import ShotGridApi
 
 __all__ = ["ShotGridServer", "check_host", "MAX_BODY"]
 
