@@ -18,6 +18,7 @@ import orjson
 from ..model import FieldDef, Store
 from . import query as engine
 from .exchange import Ctx, Response
+from .fragments import FragmentCache
 from .knobs import Knobs
 from .names import EntityNames
 from .params import (Options, PageRequest, body_filters, body_list, body_options, body_page, json_body)
@@ -48,6 +49,7 @@ class RecordEndpoints:
         self._make_record = make_record
         self._id_cache: OrderedDict[tuple[Any, ...], tuple[int, ...]] = OrderedDict()
         self._ids_lock = threading.Lock()
+        self._fragments = FragmentCache()
 
     # -- helpers ---------------------------------------------------------------
     def entity(self, spelling: str) -> str:
@@ -133,9 +135,13 @@ class RecordEndpoints:
             start = (page.number - 1) * page.size
             table = store.retired[entity] if options.retired else store.records[entity]
             recs = [table[i] for i in ids[start:start + page.size] if i in table]
+            version = store.version
         # records are replaced, never edited in place, so rendering needs no lock
-        data = ctx.renderer.records(entity, recs, columns, self.knobs.relationship_shape)
-        return Response(200, {"data": data, "links": _links(ctx, path, page, len(ids))})
+        shape = self.knobs.relationship_shape
+        plan = (ctx.prefix, entity, tuple(columns), shape, options.retired)
+        fragments = self._fragments.fragments(
+            version, plan, recs, lambda missing: ctx.renderer.records(entity, missing, columns, shape))
+        return Response(200, FragmentCache.page(fragments, _links(ctx, path, page, len(ids))))
 
     # -- endpoints ---------------------------------------------------------------
     def list_records(self, ctx: Ctx, spelling: str) -> Response:
