@@ -22,6 +22,7 @@ from .exceptions import (
     TransportError,
 )
 from .site import Site
+from . import accessor  # registers df.tf
 
 from ._version import __version__
 

@@ -239,3 +239,37 @@ class ShotGridBackend:
 
     def close(self) -> None:
         self.transport.close()
+
+    # -- summaries and schedules (see summaries.py) --
+    def summarize(self, entity: str, filters: Any, summaries: Sequence[Any], grouping: Sequence[Any], *,
+                  include_archived_projects: bool = False) -> Any:
+        """Checked summaries of ``entity`` (``trackframes.summaries.SummaryResult``)."""
+        from .summaries import summarize
+
+        return summarize(self, entity, filters, summaries, grouping,
+                         include_archived_projects=include_archived_projects)
+
+    def entities_in_project(self, project_id: int) -> dict[str, EntityInfo]:
+        """Entity types with their visibility in one project."""
+        from .summaries import entities_in_project
+
+        return entities_in_project(self, project_id)
+
+    def fields_in_project(self, entity: str, project_id: int) -> dict[str, FieldSpec]:
+        """Fields of ``entity`` with their visibility in one project (not cached)."""
+        from .summaries import fields_in_project
+
+        return fields_in_project(self, entity, project_id)
+
+    def work_day_rules(self, start: Any, end: Any, project_id: int | None = None,
+                       user_id: int | None = None) -> list[dict[str, Any]]:
+        """Work-day rules for each day from ``start`` to ``end`` (dates, inclusive)."""
+        from .summaries import work_day_rules
+
+        return work_day_rules(self, start, end, project_id, user_id)
+
+    def schedule_fields(self) -> Any:
+        """The fields behind the canonical schedule frames (``trackframes.schedule.ScheduleFields``)."""
+        from .summaries import SCHEDULE_FIELDS
+
+        return SCHEDULE_FIELDS

@@ -1,0 +1,407 @@
+"""The canonical schedule frames: tasks, time logs and work-day rules, read with ``site.find``.
+
+``site.tasks()``, ``site.timelogs()`` and ``site.work_day_rules()`` return
+frames with the same columns on every backend (:data:`TASK_COLUMNS`,
+:data:`TIMELOG_COLUMNS`, :data:`WORK_DAY_COLUMNS`; see ``docs/schedules.md``).
+Each backend says which of its fields fill them with a :class:`ScheduleFields`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Iterable
+
+from ..exceptions import SchemaError
+from .calendar import Calendar, as_date
+
+__all__ = [
+    "TASK_COLUMNS",
+    "TIMELOG_COLUMNS",
+    "WORK_DAY_COLUMNS",
+    "ScheduleFields",
+    "schedule_fields",
+    "record_id",
+    "work_day_rules",
+    "user_calendars",
+    "tasks_frame",
+    "timelogs_frame",
+]
+
+_LINK_LIST = "list<item: struct<id: int64, type: string, name: string>>[pyarrow]"
+
+#: The canonical tasks frame: column → pandas dtype (the cross-backend contract; see docs/schedules.md).
+TASK_COLUMNS: dict[str, str] = {
+    "id": "Int64",
+    "name": "string",
+    "entity.id": "Int64",
+    "entity.type": "category",
+    "entity.name": "string",
+    "sequence.id": "Int64",
+    "sequence.name": "string",
+    "step.id": "Int64",
+    "step.name": "string",
+    "status": "category",
+    "done": "boolean",
+    "assignees": _LINK_LIST,
+    "start_date": "datetime64[ms]",
+    "due_date": "datetime64[ms]",
+    "duration_minutes": "Int64",
+    "estimate_minutes": "Int64",
+    "logged_minutes": "Int64",
+    "project.id": "Int64",
+    "project.name": "string",
+}
+
+#: The canonical time-log frame: column → pandas dtype.
+TIMELOG_COLUMNS: dict[str, str] = {
+    "id": "Int64",
+    "date": "datetime64[ms]",
+    "minutes": "Int64",
+    "user.id": "Int64",
+    "user.name": "string",
+    "task.id": "Int64",
+    "task.name": "string",
+    "project.id": "Int64",
+    "project.name": "string",
+    "description": "string",
+}
+
+#: The work-day rules frame: column → pandas dtype.
+WORK_DAY_COLUMNS: dict[str, str] = {
+    "date": "datetime64[ms]",
+    "working": "boolean",
+    "description": "string",
+    "reason": "string",
+}
+
+_TASK_LINKS = {"entity": ("id", "type", "name"), "sequence": ("id", "name"), "step": ("id", "name"),
+               "project": ("id", "name")}
+_TIMELOG_LINKS = {"user": ("id", "name"), "task": ("id", "name"), "project": ("id", "name")}
+
+
+@dataclass(frozen=True)
+class ScheduleFields:
+    """Which of a backend's fields fill the canonical frames.
+
+    ``task_fields`` and ``timelog_fields`` map a canonical column (or link
+    prefix such as ``"entity"``) to the backend's field name, which may be a
+    dotted linked field. A field the site lacks leaves its columns null (the
+    frame's ``attrs["trackframes"]["missing"]`` lists them).
+    """
+
+    task_entity: str
+    task_fields: Mapping[str, str]
+    timelog_entity: str
+    timelog_fields: Mapping[str, str]
+    project_entity: str
+    project_name_fields: tuple[str, ...]
+    user_entity: str
+    user_name_fields: tuple[str, ...]
+    done_statuses: frozenset[str] = frozenset()
+
+
+def schedule_fields(site: Any) -> ScheduleFields:
+    """The backend's :class:`ScheduleFields` (``NotImplementedError`` when it has none)."""
+    fn = getattr(site.backend, "schedule_fields", None)
+    if fn is None:
+        raise NotImplementedError(f"The {site.backend.name} backend has no schedule frames yet.")
+    return fn()
+
+
+# ---------------------------------------------------------------------------
+# reading from the site
+# ---------------------------------------------------------------------------
+
+def record_id(site: Any, entity: str, value: Any) -> int | None:
+    """The id of a record given as an id, a ``{"type", "id"}`` link, a row with ``id``, or a name.
+
+    Names are looked up in the entity's name field(s) (for people: login,
+    then name); an unknown name raises ``ValueError`` with the closest names.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"Expected a {entity} id, link or name, not {value!r}.")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (Mapping, pd.Series)):
+        kind = value.get("type")
+        if kind is not None and not pd.isna(kind) and str(kind) != entity:
+            raise ValueError(f"Expected a {entity}, got a link to a {kind}.")
+        rid = value.get("id")
+        if rid is None or pd.isna(rid):
+            raise ValueError(f"The {entity} given has no id: {dict(value)!r}.")
+        return int(rid)
+    if isinstance(value, str):
+        return _id_by_name(site, entity, value)
+    raise TypeError(f"Expected a {entity} id, link or name, not {type(value).__name__}.")
+
+
+def _name_fields(site: Any, entity: str) -> list[str]:
+    try:
+        fields = schedule_fields(site)
+    except NotImplementedError:
+        fields = None
+    if fields is not None and entity == fields.project_entity:
+        wanted: tuple[str, ...] = fields.project_name_fields
+    elif fields is not None and entity == fields.user_entity:
+        wanted = fields.user_name_fields
+    else:
+        wanted = ("name", "code")
+    known = site.field_specs(entity)
+    return [f for f in wanted if f in known]
+
+
+def _id_by_name(site: Any, entity: str, name: str) -> int:
+    fields = _name_fields(site, entity)
+    if not fields:
+        raise ValueError(f"{entity} records have no name field to look {name!r} up by; pass an id.")
+    for f in fields:
+        hits = site.find(entity, [[f, "is", name]], [f], limit=2, progress=False)
+        if len(hits) == 1:
+            return int(hits["id"].iloc[0])
+        if len(hits) > 1:
+            raise ValueError(f"Several {entity} records are named {name!r} ({f}); pass an id instead.")
+    everyone = site.find(entity, None, fields, limit=site.page_size, progress=False)
+    names = sorted({str(v) for f in fields for v in everyone[f].dropna()})
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    did = (" Did you mean " + " or ".join(repr(c) for c in close) + "?") if close else ""
+    raise ValueError(f"No {entity} named {name!r}.{did}")
+
+
+def work_day_rules(site: Any, start: Any, end: Any, project: Any = None, user: Any = None) -> Any:
+    """``site.work_day_rules``: one row per day from ``start`` to ``end`` (inclusive).
+
+    Columns: ``date`` (``datetime64[ms]``, like date fields), ``working``
+    (boolean), ``description`` and ``reason`` (text).
+    """
+    import pandas as pd
+
+    lo, hi = as_date(start), as_date(end)
+    fields = schedule_fields(site)
+    pid = record_id(site, fields.project_entity, project)
+    uid = record_id(site, fields.user_entity, user)
+    fn = getattr(site.backend, "work_day_rules", None)
+    if fn is None:
+        raise NotImplementedError(f"The {site.backend.name} backend has no work-day rules yet.")
+    rules = fn(lo, hi, project_id=pid, user_id=uid)
+    days = [_rule_day(r.get("date")) for r in rules]
+    keep = [i for i, d in enumerate(days) if d is not None]
+    df = pd.DataFrame({
+        "date": pd.Series([pd.Timestamp(days[i]) for i in keep], dtype="datetime64[ms]"),
+        "working": pd.array([_bool(rules[i].get("working")) for i in keep], dtype="boolean"),
+        "description": pd.array([_str(rules[i].get("description")) for i in keep], dtype=pd.StringDtype()),
+        "reason": pd.array([_str(rules[i].get("reason")) for i in keep], dtype=pd.StringDtype()),
+    })
+    df = df.sort_values("date", kind="stable").reset_index(drop=True)
+    df.attrs["trackframes"] = {"site": site.url, "backend": site.backend.name, "kind": "work_day_rules",
+                               "start": lo.isoformat(), "end": hi.isoformat(), "project": pid, "user": uid}
+    return df
+
+
+def _rule_day(raw: Any) -> date | None:
+    try:
+        return as_date(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(raw: Any) -> bool | None:
+    if raw is None or isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str):
+        return raw.strip().lower() in ("true", "yes", "1")
+    return bool(raw)
+
+
+def _str(raw: Any) -> str | None:
+    return None if raw is None or raw == "" else str(raw)
+
+
+def user_calendars(site: Any, users: Iterable[int], start: Any, end: Any, project: Any = None
+                   ) -> dict[int, Calendar]:
+    """Each person's calendar (their own rules over the project's or the studio's), fetched concurrently."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = sorted({int(u) for u in users})
+    if not ids:
+        return {}
+    fields = schedule_fields(site)
+    pid = record_id(site, fields.project_entity, project)
+    lo, hi = as_date(start), as_date(end)
+
+    def one(uid: int) -> Calendar:
+        return Calendar.from_rules(site.backend.work_day_rules(lo, hi, project_id=pid, user_id=uid))
+
+    with ThreadPoolExecutor(max(1, min(len(ids), site.concurrency)), thread_name_prefix="trackframes-rules") as pool:
+        return dict(zip(ids, pool.map(one, ids)))
+
+
+def _and(site: Any, entity: str, filters: Any, conditions: list[Any]) -> Any:
+    """The user's filters (checked like ``find`` checks them) and ours, combined with "and"."""
+    if filters is None:
+        return conditions or None
+    normal = site.backend.check_filters(entity, filters)
+    return {"logical_operator": "and", "conditions": [normal, *conditions]} if conditions else normal
+
+
+def _resolvable(site: Any, entity: str, mapping: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    present, missing = {}, []
+    for column, source in mapping.items():
+        try:
+            site.backend.resolve_fields(entity, [source])
+        except SchemaError:
+            missing.append(column)
+        else:
+            present[column] = source
+    return present, missing
+
+
+def _canonical(raw: Any, columns: Mapping[str, str], sources: Mapping[str, str],
+               links: Mapping[str, tuple[str, ...]]) -> Any:
+    """Rename and type a ``find`` frame into a canonical frame (missing sources become nulls)."""
+    import pandas as pd
+
+    n = len(raw)
+    out: dict[str, Any] = {}
+    for column, dtype in columns.items():
+        if column == "id":
+            out[column] = raw["id"].astype("Int64")
+            continue
+        prefix, _, part = column.partition(".")
+        if part and prefix in links:
+            src = sources.get(prefix)
+            source_col = f"{src}.{part}" if src else None
+        else:
+            source_col = sources.get(column)
+        if source_col is not None and source_col in raw.columns:
+            values = raw[source_col]
+            out[column] = values if str(values.dtype) == dtype else _cast(values, dtype)
+        else:
+            out[column] = _nulls(n, dtype)
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
+
+
+def _cast(values: Any, dtype: str) -> Any:
+    import pandas as pd
+
+    if dtype == "string":
+        return values.astype(pd.StringDtype())
+    if dtype == "category":
+        return values.astype("category")
+    if dtype == _LINK_LIST:
+        import pyarrow as pa
+
+        from ..schema import ENTITY_STRUCT
+
+        return values.astype(pd.ArrowDtype(pa.list_(ENTITY_STRUCT)))
+    return values.astype(dtype)
+
+
+def _nulls(n: int, dtype: str) -> Any:
+    import pandas as pd
+    import pyarrow as pa
+
+    if dtype == _LINK_LIST:
+        from ..schema import ENTITY_STRUCT
+
+        return pd.Series(pd.array([None] * n, dtype=pd.ArrowDtype(pa.list_(ENTITY_STRUCT))))
+    if dtype == "string":
+        return pd.Series(pd.array([None] * n, dtype=pd.StringDtype()))
+    if dtype == "category":
+        return pd.Series(pd.Categorical([None] * n))
+    return pd.Series([None] * n, dtype="object").astype(dtype)
+
+
+def _link_types(site: Any, entity: str, sources: Mapping[str, str], links: Iterable[str]) -> dict[str, str]:
+    """Link prefix → the one entity type it points at (for ``df.tf.expand`` on columns without ``.type``)."""
+    out = {}
+    for prefix in links:
+        src = sources.get(prefix)
+        if src is None:
+            continue
+        spec = site.backend.resolve_fields(entity, [src])[-1]
+        if len(spec.valid_types) == 1:
+            out[prefix] = spec.valid_types[0]
+    return out
+
+
+def tasks_frame(site: Any, project: Any = None, filters: Any = None) -> Any:
+    """``site.tasks``: the canonical schedule frame (:data:`TASK_COLUMNS`).
+
+    ``filters`` use the backend's own field names and are combined with the
+    project with "and". The frame's provenance carries the work-day calendar
+    over the tasks' dates (the project's rules, or the studio's), which the
+    helpers and ``df.tf.gantt`` use.
+    """
+    import pandas as pd
+
+    fields = schedule_fields(site)
+    entity = fields.task_entity
+    pid = record_id(site, fields.project_entity, project)
+    sources, missing = _resolvable(site, entity, fields.task_fields)
+    conditions = [] if pid is None else [[sources.get("project", "project"), "is",
+                                          {"type": fields.project_entity, "id": pid}]]
+    raw = site.find(entity, _and(site, entity, filters, conditions), list(dict.fromkeys(sources.values())))
+    df = _canonical(raw, TASK_COLUMNS, sources, _TASK_LINKS)
+    df["done"] = pd.array(df["status"].astype("object").isin(list(fields.done_statuses)).to_numpy(),
+                          dtype="boolean")
+    calendar = None
+    starts, dues = df["start_date"].dropna(), df["due_date"].dropna()
+    if len(starts) or len(dues):
+        lo = min(x.min() for x in (starts, dues) if len(x)).date() - timedelta(days=7)
+        hi = max(x.max() for x in (starts, dues) if len(x)).date() + timedelta(days=7)
+        calendar = Calendar.from_rules(site.backend.work_day_rules(lo, hi, project_id=pid))
+    df.attrs["trackframes"] = {
+        **raw.attrs.get("trackframes", {}),
+        "kind": "tasks",
+        "project": pid,
+        "columns": dict(sources),
+        "missing": missing,
+        "link_types": _link_types(site, entity, sources, ("step", "project", "sequence")),
+        "user_entity": fields.user_entity,
+        "calendar": None if calendar is None else calendar.to_dict(),
+    }
+    _remember(site)
+    return df
+
+
+def timelogs_frame(site: Any, project: Any = None, start: Any = None, end: Any = None) -> Any:
+    """``site.timelogs``: the canonical time-log frame (:data:`TIMELOG_COLUMNS`), dates inclusive."""
+    fields = schedule_fields(site)
+    entity = fields.timelog_entity
+    pid = record_id(site, fields.project_entity, project)
+    sources, missing = _resolvable(site, entity, fields.timelog_fields)
+    day = sources.get("date", "date")
+    conditions: list[Any] = []
+    if pid is not None:
+        conditions.append([sources.get("project", "project"), "is", {"type": fields.project_entity, "id": pid}])
+    if start is not None:
+        conditions.append([day, "greater_than", (as_date(start) - timedelta(days=1)).isoformat()])
+    if end is not None:
+        conditions.append([day, "less_than", (as_date(end) + timedelta(days=1)).isoformat()])
+    raw = site.find(entity, conditions or None, list(dict.fromkeys(sources.values())))
+    df = _canonical(raw, TIMELOG_COLUMNS, sources, _TIMELOG_LINKS)
+    df.attrs["trackframes"] = {
+        **raw.attrs.get("trackframes", {}),
+        "kind": "timelogs",
+        "project": pid,
+        "columns": dict(sources),
+        "missing": missing,
+        "link_types": _link_types(site, entity, sources, ("user", "task", "project")),
+        "user_entity": fields.user_entity,
+    }
+    _remember(site)
+    return df
+
+
+def _remember(site: Any) -> None:
+    from ..accessor import register_site
+
+    register_site(site)

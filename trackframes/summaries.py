@@ -1,0 +1,653 @@
+"""Server summaries as tidy frames, and the site's schema as frames.
+
+:func:`summarize` (``site.summarize``) asks the backend for summaries of the
+records matching a filter, optionally grouped, and returns a tidy
+``DataFrame``:
+
+* one row per innermost group, one column per grouping level named after the
+  field (entity groups split into ``<field>.id/.type/.name``; date groups as
+  dates), in the order the server sorted the groups;
+* one column per summary, named ``<field>_<type>`` (``id_count``,
+  ``duration_sum``, ``due_date_latest``), typed to fit the summary;
+* the overall summaries in ``df.attrs["total"]``, keyed by the same names.
+
+The vocabulary of summary and grouping types is ShotGrid's (the neutral one,
+like the filter syntax). A backend provides
+``summarize(entity, filters, summaries, grouping, *, include_archived_projects)``
+returning a :class:`SummaryResult`; it validates the types against its own
+field data types before sending anything (for ShotGrid see
+:mod:`trackframes.backends.shotgrid.summaries`).
+
+:func:`summary_frame` is the pure part: a :class:`SummaryResult` plus the
+fields' specs → the frame. See ``docs/summaries.md``.
+
+>>> import trackframes as tf
+>>> with tf.sandbox.serve(scale=0.02, seed=1) as sb:
+...     site = sb.connect(progress=False)
+...     s = site.summarize("Task", {"id": "count", "est_in_mins": "sum"}, grouping=["step"])
+>>> list(s.columns)
+['step.id', 'step.type', 'step.name', 'id_count', 'est_in_mins_sum']
+>>> int(s["id_count"].sum()) == s.attrs["total"]["id_count"]
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+from .exceptions import SchemaError
+from .schema import FieldKind, FieldSpec, dtype_name
+
+__all__ = [
+    "SUMMARY_TYPES",
+    "GROUPING_TYPES",
+    "CLUSTERED_DATES",
+    "Summary",
+    "Grouping",
+    "SummaryGroup",
+    "SummaryResult",
+    "parse_summaries",
+    "parse_grouping",
+    "summarize",
+    "summary_frame",
+    "entities_frame",
+    "schema_frame",
+]
+
+#: Every summary type of the REST API's ``_summarize``.
+SUMMARY_TYPES: tuple[str, ...] = (
+    "record_count", "count", "sum", "maximum", "minimum", "average", "earliest", "latest", "percentage",
+    "status_percentage", "status_percentage_as_float", "status_list", "checked", "unchecked",
+)
+#: Every grouping type of the REST API's ``_summarize``.
+GROUPING_TYPES: tuple[str, ...] = (
+    "exact", "tens", "hundreds", "thousands", "tensofthousands", "hundredsofthousands", "millions",
+    "day", "week", "month", "quarter", "year", "clustered_date", "oneday", "fivedays", "entitytype",
+    "firstletter",
+)
+#: The ``clustered_date`` groups, earliest first (the column's ordered categories).
+CLUSTERED_DATES: tuple[str, ...] = (
+    "Earlier", "Last week", "Earlier this week", "Yesterday", "Today", "Tomorrow", "Later this week",
+    "Next week", "Later",
+)
+
+_COUNTS = frozenset({"record_count", "count", "checked", "unchecked"})
+_FLOATS = frozenset({"sum", "average", "percentage", "status_percentage", "status_percentage_as_float"})
+_BUCKETS = frozenset({"tens", "hundreds", "thousands", "tensofthousands", "hundredsofthousands", "millions"})
+_PERIODS = frozenset({"day", "week", "month", "quarter", "year"})
+_LINK_KINDS = (FieldKind.ENTITY, FieldKind.MULTI_ENTITY)
+
+
+# ---------------------------------------------------------------------------
+# requests: what to summarize and how to group
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Summary:
+    """One summary: a field, a summary type and, for ``status_percentage*``, the status counted."""
+
+    field: str
+    type: str
+    value: str | None = None
+
+    @property
+    def column(self) -> str:
+        """The frame's column for this summary: ``<field>_<type>`` (``_<value>`` appended when set)."""
+        name = f"{self.field}_{self.type}"
+        return f"{name}_{self.value}" if self.value is not None else name
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """One grouping level: a field, a grouping type and a direction (``"asc"`` or ``"desc"``)."""
+
+    field: str
+    type: str = "exact"
+    direction: str = "asc"
+
+
+@dataclass
+class SummaryGroup:
+    """One group of a summary result; ``summaries`` is keyed by the index of the requested summary."""
+
+    name: str | None
+    value: Any
+    summaries: dict[int, Any] = field(default_factory=dict)
+    groups: list["SummaryGroup"] | None = None
+
+
+@dataclass
+class SummaryResult:
+    """What a backend's ``summarize`` returns: the totals and the (nested) groups."""
+
+    total: dict[int, Any] = field(default_factory=dict)
+    groups: list[SummaryGroup] = field(default_factory=list)
+
+
+def _check_type(kind: str, choices: Sequence[str], what: str, field_name: str) -> str:
+    if not isinstance(kind, str):
+        raise TypeError(f"The {what} type of {field_name!r} must be a string, not {kind!r}.")
+    if kind in choices:
+        return kind
+    if kind.lower() in choices:
+        return kind.lower()
+    import difflib
+
+    hints = difflib.get_close_matches(kind.lower(), list(choices), n=3, cutoff=0.6)
+    did = (" Did you mean " + " or ".join(repr(h) for h in hints) + "?") if hints else ""
+    raise SchemaError(f"Unknown {what} type {kind!r} for {field_name!r}.{did} "
+                      f"Valid {what} types: {', '.join(choices)}.", name=kind, suggestions=hints)
+
+
+def parse_summaries(summaries: Any) -> list[Summary]:
+    """``{field: type}``, ``[(field, type), ...]`` or ``[(field, type, value), ...]`` → summaries.
+
+    A field may appear with several types in the list form; exact repeats are dropped.
+    """
+    if isinstance(summaries, Mapping):
+        items: list[Any] = list(summaries.items())
+    elif isinstance(summaries, (list, tuple)):
+        items = list(summaries)
+        if len(items) in (2, 3) and all(isinstance(x, str) for x in items) and items[1] in SUMMARY_TYPES:
+            items = [tuple(items)]  # a single ("field", "type") pair
+    else:
+        raise TypeError("summaries must be a dict {field: type} or a list of (field, type) pairs, "
+                        f"not {type(summaries).__name__}.")
+    out: list[Summary] = []
+    for item in items:
+        if isinstance(item, Summary):
+            parsed = item
+        elif isinstance(item, Mapping):
+            parsed = Summary(item.get("field"), item.get("type"), item.get("value"))  # type: ignore[arg-type]
+        elif isinstance(item, (list, tuple)) and len(item) in (2, 3):
+            parsed = Summary(*item)
+        else:
+            raise TypeError(f"Each summary must be a (field, type) pair, not {item!r}.")
+        if not isinstance(parsed.field, str) or not parsed.field:
+            raise TypeError(f"A summary's field must be a field name, not {parsed.field!r}.")
+        kind = _check_type(parsed.type, SUMMARY_TYPES, "summary", parsed.field)
+        if parsed.value is not None and not isinstance(parsed.value, str):
+            raise TypeError(f"The value of summary {kind!r} on {parsed.field!r} must be a status string.")
+        parsed = Summary(parsed.field, kind, parsed.value)
+        if parsed not in out:
+            out.append(parsed)
+    if not out:
+        raise ValueError("summarize needs at least one summary, e.g. {'id': 'count'}.")
+    return out
+
+
+def parse_grouping(grouping: Any) -> list[Grouping]:
+    """Field names, ``(field, type[, direction])`` tuples or ``{"field", "type", "direction"}`` dicts."""
+    if grouping is None:
+        return []
+    if isinstance(grouping, (str, Mapping, Grouping)):
+        grouping = [grouping]
+    if not isinstance(grouping, (list, tuple)):
+        raise TypeError(f"grouping must be a list of field names or (field, type[, direction]) tuples, "
+                        f"not {type(grouping).__name__}.")
+    out: list[Grouping] = []
+    for item in grouping:
+        if isinstance(item, Grouping):
+            parsed = item
+        elif isinstance(item, str):
+            parsed = Grouping(item)
+        elif isinstance(item, Mapping):
+            parsed = Grouping(item.get("field"), item.get("type", "exact"),  # type: ignore[arg-type]
+                              item.get("direction", "asc"))
+        elif isinstance(item, (list, tuple)) and 1 <= len(item) <= 3:
+            parsed = Grouping(*item)
+        else:
+            raise TypeError(f"Each grouping must be a field name or a (field, type[, direction]) tuple, "
+                            f"not {item!r}.")
+        if not isinstance(parsed.field, str) or not parsed.field:
+            raise TypeError(f"A grouping's field must be a field name, not {parsed.field!r}.")
+        kind = _check_type(parsed.type, GROUPING_TYPES, "grouping", parsed.field)
+        direction = parsed.direction.lower() if isinstance(parsed.direction, str) else parsed.direction
+        if direction not in ("asc", "desc"):
+            raise SchemaError(f"Grouping direction must be 'asc' or 'desc', not {parsed.direction!r}.",
+                              name=str(parsed.direction), suggestions=["asc", "desc"])
+        out.append(Grouping(parsed.field, kind, direction))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the entry point
+# ---------------------------------------------------------------------------
+
+def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, grouping: Any = None, *,
+              include_archived_projects: bool = False) -> Any:
+    """``site.summarize``: server-side summaries as a tidy DataFrame (see the module docstring)."""
+    backend = site.backend
+    wanted = parse_summaries(summaries)
+    levels = parse_grouping(grouping)
+    normal = backend.check_filters(entity, filters)
+    specs = _specs(backend, entity, [s.field for s in wanted] + [g.field for g in levels])
+    run = getattr(backend, "summarize", None)
+    if run is None:
+        raise NotImplementedError(f"The {backend.name} backend cannot summarize yet.")
+    result = run(entity, normal, wanted, levels, include_archived_projects=include_archived_projects)
+    df = summary_frame(result, wanted, levels, specs)
+    df.attrs["trackframes"] = {
+        "site": site.url,
+        "backend": backend.name,
+        "entity": entity,
+        "kind": "summary",
+        "filters": normal,
+        "summaries": [[s.field, s.type] + ([s.value] if s.value is not None else []) for s in wanted],
+        "grouping": [[g.field, g.type, g.direction] for g in levels],
+        "include_archived_projects": include_archived_projects,
+        "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    _remember(site)
+    return df
+
+
+def _specs(backend: Any, entity: str, names: list[str]) -> dict[str, FieldSpec]:
+    out: dict[str, FieldSpec] = {}
+    for name in dict.fromkeys(names):
+        out[name] = backend.resolve_fields(entity, [name])[-1]
+    return out
+
+
+def _remember(site: Any) -> None:
+    from .accessor import register_site
+
+    register_site(site)
+
+
+# ---------------------------------------------------------------------------
+# result → frame
+# ---------------------------------------------------------------------------
+
+def summary_frame(result: SummaryResult, summaries: Sequence[Summary], grouping: Sequence[Grouping],
+                  specs: Mapping[str, FieldSpec]) -> Any:
+    """The tidy frame of a summary result (pure: no I/O). ``specs`` maps field names to their specs."""
+    import pandas as pd
+
+    level_names = _level_names(grouping)
+    rows: list[tuple[list[SummaryGroup | None], dict[int, Any]]] = []
+    if grouping:
+        _flatten(result.groups, [], len(grouping), rows)
+    else:
+        rows.append(([], result.total))
+    columns: dict[str, Any] = {}
+    for depth, (level, base) in enumerate(zip(grouping, level_names)):
+        groups = [path[depth] for path, _ in rows]
+        for name, values in _level_columns(level, specs[level.field], base, groups).items():
+            columns[name] = values
+    for i, summary in enumerate(summaries):
+        name = summary.column
+        if name in columns:
+            raise ValueError(f"The summary column {name!r} has the name of a grouping column.")
+        convert = _summary_converter(summary, specs[summary.field])
+        columns[name] = convert([values.get(i) for _, values in rows])
+    df = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+    df.attrs["total"] = {s.column: _scalar(_summary_converter(s, specs[s.field])([result.total.get(i)])[0])
+                         for i, s in enumerate(summaries)}
+    return df
+
+
+def _level_names(grouping: Sequence[Grouping]) -> list[str]:
+    """Column (prefix) of each level: the field, or ``<field>_<type>`` when a field is grouped twice."""
+    counts: dict[str, int] = {}
+    for level in grouping:
+        counts[level.field] = counts.get(level.field, 0) + 1
+    names = [level.field if counts[level.field] == 1 else f"{level.field}_{level.type}" for level in grouping]
+    if len(set(names)) != len(names):
+        raise ValueError(f"The same grouping appears twice: {[(g.field, g.type) for g in grouping]}.")
+    return names
+
+
+def _flatten(groups: list[SummaryGroup], path: list[SummaryGroup | None], depth: int,
+             rows: list[tuple[list[SummaryGroup | None], dict[int, Any]]]) -> None:
+    for group in groups:
+        here = path + [group]
+        if len(here) < depth and group.groups:
+            _flatten(group.groups, here, depth, rows)
+        else:  # innermost level (or a server that left out the deeper groups)
+            rows.append((here + [None] * (depth - len(here)), group.summaries))
+
+
+# -- grouping columns ------------------------------------------------------------
+
+def _level_columns(level: Grouping, spec: FieldSpec, base: str, groups: list[SummaryGroup | None]
+                   ) -> dict[str, Any]:
+    import pandas as pd
+
+    values = [None if g is None else g.value for g in groups]
+    names = [None if g is None else g.name for g in groups]
+    kind = level.type
+    if kind == "exact" and spec.kind in _LINK_KINDS:
+        links = [_link(v, n) for v, n in zip(values, names)]
+        return {
+            f"{base}.id": pd.array([lk[0] for lk in links], dtype="Int64"),
+            f"{base}.type": pd.Categorical([lk[1] for lk in links]),
+            f"{base}.name": _strings([lk[2] for lk in links]),
+        }
+    if kind in _PERIODS:
+        return {base: _dates([_period_start(kind, v, n) for v, n in zip(values, names)])}
+    if kind == "clustered_date":
+        labels = [_text(v) if v is not None else None for v in values]
+        labels = [lb if lb in CLUSTERED_DATES else None for lb in labels]
+        return {base: pd.Categorical(labels, categories=list(CLUSTERED_DATES), ordered=True)}
+    if kind in _BUCKETS:
+        dtype = "Float64" if spec.kind is FieldKind.FLOAT else "Int64"
+        return {base: _numbers(values, dtype)}
+    if kind in ("oneday", "fivedays"):
+        return {base: _numbers(values, "Int64")}
+    if kind in ("entitytype", "firstletter"):
+        return {base: _strings([_text(v) for v in values])}
+    return {base: _exact_values(spec, values, names)}
+
+
+def _exact_values(spec: FieldSpec, values: list[Any], names: list[Any]) -> Any:
+    import pandas as pd
+
+    k = spec.kind
+    if k is FieldKind.DATE:
+        return _dates([_to_date(v) for v in values])
+    if k is FieldKind.DATETIME:
+        return _timestamps(values)
+    if k is FieldKind.INTEGER:
+        return _numbers(values, "Int64")
+    if k is FieldKind.FLOAT:
+        return _numbers(values, "Float64")
+    if k is FieldKind.BOOLEAN:
+        return pd.array([_to_bool(v) for v in values], dtype="boolean")
+    if k is FieldKind.CATEGORY:
+        texts = [_text(v) for v in values]
+        observed = sorted({t for t in texts if t is not None} - set(spec.valid_values))
+        return pd.Categorical(texts, categories=list(dict.fromkeys([*spec.valid_values, *observed])))
+    return _strings([_text(v) for v in values])
+
+
+def _link(value: Any, name: Any) -> tuple[int | None, str | None, str | None]:
+    if isinstance(value, Mapping):
+        return _to_int(value.get("id")), _text(value.get("type")), _text(value.get("name", name)) or _text(name)
+    if value is None:
+        return None, None, None
+    return None, None, _text(name) or _text(value)  # a server that gives only the name
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_QUARTER = re.compile(r"Q([1-4])\D*(\d{4})|(\d{4})\D*Q([1-4])", re.IGNORECASE)
+_MONTHS = {m.lower(): i for i, m in enumerate(("January", "February", "March", "April", "May", "June", "July",
+                                                "August", "September", "October", "November", "December"), 1)}
+
+
+def _period_start(kind: str, value: Any, name: Any) -> date | None:
+    """The first day of a date group, read liberally from its value, else its name."""
+    for candidate in (value, name):
+        day = _period_from(kind, candidate)
+        if day is not None:
+            return day
+    return None
+
+
+def _period_from(kind: str, raw: Any) -> date | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if kind == "year" and 1000 <= raw <= 9999:
+            return date(int(raw), 1, 1)
+        if raw > 10_000_000:  # epoch seconds (or milliseconds)
+            seconds = raw / 1000 if raw > 10_000_000_000 else raw
+            return datetime.fromtimestamp(seconds, tz=timezone.utc).date()
+        return None
+    text = str(raw).strip()
+    hit = _ISO_DAY.search(text)
+    if hit:
+        try:
+            return date(int(hit.group(1)), int(hit.group(2)), int(hit.group(3)))
+        except ValueError:
+            return None
+    hit = _QUARTER.search(text)
+    if hit:
+        q, year = (hit.group(1), hit.group(2)) if hit.group(1) else (hit.group(4), hit.group(3))
+        return date(int(year), 3 * int(q) - 2, 1)
+    hit = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+    if hit and 1 <= int(hit.group(2)) <= 12:
+        return date(int(hit.group(1)), int(hit.group(2)), 1)
+    hit = re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{4})", text)
+    if hit:
+        month = _MONTHS.get(hit.group(1).lower()) or next(
+            (i for m, i in _MONTHS.items() if m.startswith(hit.group(1).lower()[:3])), None)
+        if month:
+            return date(int(hit.group(2)), month, 1)
+    if re.fullmatch(r"\d{4}", text):
+        return date(int(text), 1, 1)
+    return None
+
+
+# -- summary columns -----------------------------------------------------------------
+
+def _summary_converter(summary: Summary, spec: FieldSpec) -> Callable[[list[Any]], Any]:
+    kind = summary.type
+    if kind in _COUNTS:
+        return lambda values: _numbers(values, "Int64")
+    if kind in _FLOATS:
+        return lambda values: _numbers(values, "Float64")
+    if kind in ("maximum", "minimum"):
+        dtype = "Int64" if spec.kind is FieldKind.INTEGER else "Float64"
+        return lambda values: _numbers(values, dtype)
+    if kind in ("earliest", "latest"):
+        if spec.kind is FieldKind.DATE:
+            return lambda values: _dates([_to_date(v) for v in values])
+        if spec.kind is FieldKind.DATETIME:
+            return _timestamps
+    return lambda values: _strings([_text(v) for v in values])  # status_list and anything unexpected
+
+
+# -- value conversion (liberal in what servers send) -----------------------------------
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    import orjson
+
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _strings(values: list[Any]) -> Any:
+    import pandas as pd
+
+    return pd.array(values, dtype=pd.StringDtype())
+
+
+def _to_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number == number and number.is_integer() else None
+
+
+def _to_float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None
+
+
+def _numbers(values: list[Any], dtype: str) -> Any:
+    import pandas as pd
+
+    if dtype == "Int64":
+        ints = [_to_int(v) for v in values]
+        if all(i is not None or _to_float(v) is None for i, v in zip(ints, values)):
+            return pd.array(ints, dtype="Int64")
+        # a fractional value where a whole number was expected: keep it rather than lose it
+    return pd.array([_to_float(v) for v in values], dtype="Float64")
+
+
+def _to_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("true", "yes", "1", "checked"):
+            return True
+        if low in ("false", "no", "0", "unchecked"):
+            return False
+        return None
+    return bool(value)
+
+
+def _to_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    hit = _ISO_DAY.match(str(value).strip())
+    if not hit:
+        return None
+    try:
+        return date(int(hit.group(1)), int(hit.group(2)), int(hit.group(3)))
+    except ValueError:
+        return None
+
+
+def _dates(days: list[date | None]) -> Any:
+    """Calendar dates as ``datetime64[ms]`` (naive), the same dtype ``find`` gives date fields."""
+    import numpy as np
+    import pandas as pd
+
+    arr = np.array([np.datetime64(d.isoformat(), "ms") if d is not None else np.datetime64("NaT", "ms")
+                    for d in days], dtype="datetime64[ms]")
+    return pd.Series(arr, dtype="datetime64[ms]").array
+
+
+def _timestamps(values: list[Any]) -> Any:
+    import pandas as pd
+
+    parsed = []
+    for v in values:
+        if isinstance(v, datetime):
+            parsed.append(v if v.tzinfo else v.replace(tzinfo=timezone.utc))
+        elif isinstance(v, str) and v:
+            try:
+                ts = datetime.fromisoformat(v.replace("Z", "+00:00"))
+            except ValueError:
+                ts = None
+            parsed.append(None if ts is None else (ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)))
+        else:
+            parsed.append(None)
+    return pd.to_datetime(pd.Series(parsed, dtype="object"), utc=True).astype("datetime64[ms, UTC]").array
+
+
+def _scalar(value: Any) -> Any:
+    """A plain Python value for ``attrs["total"]`` (None for missing, Timestamp for dates)."""
+    import numpy as np
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+# ---------------------------------------------------------------------------
+# entity and schema frames
+# ---------------------------------------------------------------------------
+
+def entities_frame(site: Any, project: Any = None) -> Any:
+    """``site.entities``: one row per entity type: ``name``, ``display_name``, ``visible``.
+
+    With ``project`` (an id, a ``{"type", "id"}`` link, a row with an ``id`` or a
+    project name) visibility is the project's.
+    """
+    import pandas as pd
+
+    pid = _project_id(site, project)
+    if pid is None:
+        infos = site.entity_types()
+    else:
+        infos = _backend_call(site, "entities_in_project", pid)
+    rows = sorted(infos.values(), key=lambda e: e.name)
+    df = pd.DataFrame({
+        "name": _strings([e.name for e in rows]),
+        "display_name": _strings([e.display_name for e in rows]),
+        "visible": pd.array([bool(e.visible) for e in rows], dtype="boolean"),
+    })
+    df.attrs["trackframes"] = _frame_provenance(site, "entities", project=pid)
+    _remember(site)
+    return df
+
+
+def schema_frame(site: Any, entity: str, project: Any = None) -> Any:
+    """``site.schema``: one row per field of ``entity`` (``id`` first, then the server's order).
+
+    Columns: ``name``, ``display_name``, ``data_type`` (the tracker's), ``kind``
+    (trackframes' neutral kind), ``dtype`` (the pandas dtype(s) ``find`` gives
+    the field), ``editable``, ``mandatory``, ``visible``, ``valid_types``,
+    ``valid_values`` (lists) and ``description``.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    pid = _project_id(site, project)
+    specs = site.field_specs(entity) if pid is None else _backend_call(site, "fields_in_project", entity, pid)
+    ordered = sorted(specs.values(), key=lambda s: s.name != "id")
+    text_list = pd.ArrowDtype(pa.list_(pa.string()))
+    df = pd.DataFrame({
+        "name": _strings([s.name for s in ordered]),
+        "display_name": _strings([s.display_name or s.name for s in ordered]),
+        "data_type": _strings([s.data_type for s in ordered]),
+        "kind": _strings([s.kind.value for s in ordered]),
+        "dtype": _strings([dtype_name(s) for s in ordered]),
+        "editable": pd.array([bool(s.editable) for s in ordered], dtype="boolean"),
+        "mandatory": pd.array([bool(s.mandatory) for s in ordered], dtype="boolean"),
+        "visible": pd.array([bool(s.visible) for s in ordered], dtype="boolean"),
+        "valid_types": pd.array([list(s.valid_types) for s in ordered], dtype=text_list),
+        "valid_values": pd.array([list(s.valid_values) for s in ordered], dtype=text_list),
+        "description": _strings([s.description or None for s in ordered]),
+    })
+    df.attrs["trackframes"] = _frame_provenance(site, "schema", entity=entity, project=pid)
+    _remember(site)
+    return df
+
+
+def _project_id(site: Any, project: Any) -> int | None:
+    if project is None:
+        return None
+    from .schedule import record_id
+
+    return record_id(site, "Project", project)
+
+
+def _backend_call(site: Any, method: str, *args: Any) -> Any:
+    fn = getattr(site.backend, method, None)
+    if fn is None:
+        raise NotImplementedError(f"The {site.backend.name} backend has no per-project schema yet.")
+    return fn(*args)
+
+
+def _frame_provenance(site: Any, kind: str, **extra: Any) -> dict[str, Any]:
+    return {"site": site.url, "backend": site.backend.name, "kind": kind, **extra,
+            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
