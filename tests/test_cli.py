@@ -23,6 +23,14 @@ def test_demo_writes_typed_parquet_and_prints_an_overview(tmp_path, capsys):
     for entity in DEMO_QUERIES:
         assert entity in printed
     assert "Tasks by status" in printed and "Late tasks" in printed
+    for question in ("Late sequences", "Over-booked users", "Bid vs actual"):
+        assert question in printed
+    for name in ("gantt.png", "utilization.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import pandas as pd
+
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) > 0
     tasks = pq.read_table(out / "tasks.parquet")
     assert tasks.num_rows > 0
     assert str(tasks.schema.field("due_date").type) == "date32[day]"

@@ -1,8 +1,10 @@
 """``trackframes demo``: the embedded sandbox end to end.
 
 Starts a sandbox, fetches Tasks, Shots, Versions and TimeLogs as typed frames
-(concurrently, with progress bars), prints a short overview and writes each
-frame as Parquet into the output folder.
+(concurrently, with progress bars), prints a short overview, answers three
+scheduling questions (late sequences, over-booked users, bid against actual),
+and writes each frame as Parquet plus ``gantt.png``, ``utilization.png`` and
+``summary.csv`` into the output folder.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ def run_demo(output: Path, *, scale: float = 1.0, seed: int = 0, progress: bool 
             write(f"{entity:8s} {table.num_rows:>8,d} rows  {table.num_columns:>3d} columns  "
                   f"{time.perf_counter() - t0:6.2f} s\n")
         write("\n" + overview(frames) + "\n")
+        write("\nScheduling questions:\n")
+        from .schedule import schedule_report
+
+        report = schedule_report(site)
+        write(report.text() + "\n")
+        for path in report.write(output).values():
+            write(f"  wrote {path.name}\n")
     write(f"Parquet files in {output.resolve()}/  (total {time.perf_counter() - started:.1f} s)\n")
     return 0
 

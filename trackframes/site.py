@@ -44,6 +44,9 @@ class Site:
         self.page_size = page_size
         self.concurrency = concurrency
         self.progress = progress
+        from .accessor import register_site
+
+        register_site(self)  # so df.tf.expand finds this site from a frame's provenance
 
     def __repr__(self) -> str:
         return f"<trackframes.Site {self.backend.name} {self.url}>"
