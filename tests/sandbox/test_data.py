@@ -341,7 +341,7 @@ def test_size_matches_the_documented_proportions(store: Store) -> None:
     assert 1.3 <= store.count("TimeLog") / len(started) <= 3.5
     assert 0.3 <= store.count("Note") / store.count("Version") <= 0.8
     users = store.count("HumanUser")
-    assert abs(users - max(8, round(40 * SCALE ** 0.5))) <= 1
+    assert abs(users - max(8, round(150 * SCALE ** 0.9))) <= 1
     assert 5 <= store.count("Group") <= 8
 
 

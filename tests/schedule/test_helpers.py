@@ -182,7 +182,10 @@ def test_utilization_with_each_persons_calendar(sb, site, tasks):
     logs = site.timelogs(start=LO, end=HI)
     people = sorted(set(logs["user.id"].dropna().astype(int)) | {
         a["id"] for t in live(sb, "Task") for a in t["task_assignees"] if a["type"] == "HumanUser"})
-    calendars = schedule.user_calendars(site, people, LO, HI)
+    # bookings spread over each task's own working days, so the calendars must cover every task's span
+    span_lo = min(LO, tasks["start_date"].min().date())
+    span_hi = max(HI, tasks["due_date"].max().date())
+    calendars = schedule.user_calendars(site, people, span_lo, span_hi)
     util = schedule.utilization(logs, tasks, calendars=calendars, start=LO, end=HI)
     booked = booked_reference(sb, LO, HI, lambda uid: user_rule(sb, uid))
     for row in util.to_dict("records"):

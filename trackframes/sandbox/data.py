@@ -382,7 +382,7 @@ class _Generator:
     # -- people ---------------------------------------------------------------
     def make_users(self, first_day: int) -> None:
         rng = self.rng
-        count = max(8, round(40 * math.sqrt(self.scale)))
+        count = max(8, round(150 * self.scale ** 0.9))  # about one artist per 100 tasks
         n_production = max(1, round(count * 0.1))
         combos = len(_FIRST_NAMES) * len(_LAST_NAMES)
         pairs = rng.sample(range(combos), min(count, combos))
@@ -816,8 +816,8 @@ class _ProjectBuilder:
         elapsed = hi - lo + 1
         if status == "fin":
             total = bid * rng.uniform(0.6, 1.45)
-        else:
-            total = bid * (elapsed / planned) * rng.uniform(0.7, 1.3)
+        else:  # open work logs in step with time, but a stuck task stops booking hours at some point
+            total = bid * min(elapsed / planned, rng.uniform(1.05, 1.6)) * rng.uniform(0.7, 1.3)
         n = min(elapsed, g.pick((1, 2, 2, 3, 3, 4, 4, 5)))
         weights = [rng.random() + 0.3 for _ in range(n)]
         unit = total / sum(weights)

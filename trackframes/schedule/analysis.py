@@ -179,7 +179,9 @@ def utilization(timelogs: Any = None, tasks: Any = None, *, calendar: Calendar |
       and spread evenly over the working days from its start to its due date;
     * ``available_minutes``: the person's working days in the week (inside
       ``start`` .. ``end``) × minutes per day, from ``calendars[user id]``, else
-      ``calendar``, else the tasks' calendar, else Monday–Friday;
+      ``calendar``, else the tasks' calendar, else Monday–Friday (a calendar
+      should cover the whole span of every task, since bookings are spread over
+      each task's own working days);
     * ``logged_utilization`` / ``booked_utilization``: the ratios (1.0 = full).
 
     One row per person who logged time or is booked inside the span, and per

@@ -151,7 +151,10 @@ def schedule_report(site: Any, project: Any = None, as_of: Any = None, *, weeks:
     people = explode_people(tasks, fields.user_entity)
     active = people[(people["due"] >= _ts(past)) & (people["start"] <= _ts(horizon[1]))]
     users = set(active["user.id"]) | {int(u) for u in timelogs["user.id"].dropna()}
-    calendars = user_calendars(site, users, past, horizon[1], pid)
+    # bookings spread over each task's own working days: cover the active tasks' whole spans
+    span_lo = min([past] + [d.date() for d in active["start"].dropna()])
+    span_hi = max([horizon[1]] + [d.date() for d in active["due"].dropna()])
+    calendars = user_calendars(site, users, span_lo, span_hi, pid)
     util = utilization(timelogs, tasks, calendar=calendar, calendars=calendars, start=past, end=horizon[1])
     return ScheduleReport(
         as_of=today,
