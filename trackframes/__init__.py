@@ -21,6 +21,7 @@ from .exceptions import (
     TrackframesError,
     TransportError,
 )
+from .io import ExportResult, read_arrow, read_parquet
 from .site import Site
 from . import accessor  # registers df.tf
 
@@ -30,6 +31,7 @@ __all__ = [
     "ApiKey",
     "AuthError",
     "BearerToken",
+    "ExportResult",
     "QueryError",
     "RateLimitError",
     "SchemaError",
@@ -42,6 +44,8 @@ __all__ = [
     "UserPassword",
     "__version__",
     "connect",
+    "read_arrow",
+    "read_parquet",
     "sandbox",
 ]
 

@@ -1,4 +1,4 @@
-"""The ``trackframes`` command: ``demo`` and ``sandbox``.
+"""The ``trackframes`` command: ``demo``, ``sandbox``, ``export`` and ``sync``.
 
 ``trackframes demo`` starts the embedded sandbox, fetches Tasks, Shots,
 Versions and TimeLogs into typed frames, prints a short overview and writes
@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--seed", type=int, default=0, help="seed of the generated production (default: 0)")
     sb.add_argument("--script-key", default=None, help="API script key to accept (default: a random one, printed)")
     sb.set_defaults(func=_sandbox)
+
+    from .export_cli import add_export_parsers
+
+    add_export_parsers(sub)
     return parser
 
 

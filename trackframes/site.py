@@ -165,18 +165,20 @@ class Site:
 
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
     def export(self, entity: str, path: Any, filters: Filters = None, fields: Fields = None,
-               partition_by: Any = None, compression: str = "zstd", *, progress: bool | None = None) -> Any:
+               partition_by: Any = None, compression: str = "zstd", *, progress: bool | None = None,
+               include_archived_projects: bool = False) -> Any:
         """Stream records into a Parquet dataset at ``path``, atomically (see docs/export.md)."""
         from .io import export
 
         return export(self, entity, path, filters=filters, fields=fields, partition_by=partition_by,
-                      compression=compression, progress=progress)
+                      compression=compression, progress=progress,
+                      include_archived_projects=include_archived_projects)
 
-    def sync(self, path: Any, *, progress: bool | None = None) -> Any:
+    def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> Any:
         """Bring a dataset written by :meth:`export` up to date with what changed since."""
         from .io import sync
 
-        return sync(self, path, progress=progress)
+        return sync(self, path, progress=progress, overlap=overlap)
 
     # -- internals ---------------------------------------------------------------
     def _query(self, entity: str, filters: Filters, fields: Fields, order: Sequence[str] | None,

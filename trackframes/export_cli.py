@@ -1,0 +1,160 @@
+"""The ``trackframes export`` and ``trackframes sync`` commands.
+
+::
+
+    trackframes export --entity Task --fields content,sg_status_list,due_date \\
+        --filter "sg_status_list in [\\"ip\\",\\"rev\\"]" --partition-by project.name -o out/tasks
+    trackframes sync out/tasks --quiet          # from cron
+
+The site comes from the ``TRACKFRAMES_*`` environment variables (as for
+``tf.connect()``; ``--url`` overrides ``TRACKFRAMES_URL``) or, with
+``--sandbox``, from an embedded sandbox on ``--sandbox-port``. Progress bars
+show on a terminal; ``--quiet`` prints nothing but errors. Failures exit
+with status 1 and a one-line message on stderr.
+
+:func:`add_export_parsers` registers both commands on the ``trackframes``
+argument parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from typing import Any, Iterator
+
+__all__ = ["add_export_parsers", "parse_filter", "run_export", "run_sync"]
+
+_FILTER_HELP = ("a condition, repeatable (all must hold): 'FIELD RELATION VALUE' with VALUE read as JSON when "
+                "it parses (100, null, [\"ip\",\"rev\"]) and as text otherwise, or a JSON condition or filter "
+                "group such as '{\"logical_operator\": \"or\", \"conditions\": [...]}'")
+
+
+def add_export_parsers(subparsers: Any) -> None:
+    """Add the ``export`` and ``sync`` subcommands to an ``argparse`` subparsers object."""
+    from .io.writer import COMPRESSIONS
+
+    exp = subparsers.add_parser(
+        "export", help="stream records into a Parquet dataset, atomically",
+        description="Stream records of one entity type into a Parquet dataset directory (written aside, "
+                    "swapped in when complete). See docs/export.md.")
+    exp.add_argument("-e", "--entity", required=True, help="entity type, e.g. Task")
+    exp.add_argument("-f", "--fields", action="append", metavar="FIELDS",
+                     help="comma-separated field names, repeatable (default: all fields)")
+    exp.add_argument("--filter", action="append", dest="filters", metavar="CONDITION", help=_FILTER_HELP)
+    exp.add_argument("-o", "--output", required=True, help="dataset directory to write")
+    exp.add_argument("-p", "--partition-by", action="append", metavar="KEY",
+                     help="Hive partition key, repeatable: a column (project.name) or COLUMN:PERIOD "
+                          "(updated_at:month; periods year, month, day)")
+    exp.add_argument("--compression", default="zstd", choices=COMPRESSIONS, help="Parquet codec (default: zstd)")
+    exp.add_argument("--include-archived-projects", action="store_true",
+                     help="also export records of archived projects")
+    _connection_arguments(exp)
+    exp.set_defaults(func=run_export)
+
+    syn = subparsers.add_parser(
+        "sync", help="bring an exported dataset up to date",
+        description="Fetch what changed since the dataset's watermark, drop retired records, swap the "
+                    "updated dataset in atomically. See docs/export.md.")
+    syn.add_argument("path", help="dataset directory written by 'trackframes export'")
+    syn.add_argument("--overlap", type=float, default=None, metavar="SECONDS",
+                     help="look this far before the watermark again (default: 300)")
+    syn.add_argument("-e", "--entity", default=None, help="fail unless the dataset holds this entity type")
+    _connection_arguments(syn)
+    syn.set_defaults(func=run_sync)
+
+
+def _connection_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", default=None, help="site URL (default: TRACKFRAMES_URL)")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="use an embedded sandbox instead of a real site (127.0.0.1 only)")
+    parser.add_argument("--sandbox-scale", type=float, default=0.1, help="sandbox size (default: %(default)s)")
+    parser.add_argument("--sandbox-seed", type=int, default=0, help="sandbox seed (default: %(default)s)")
+    parser.add_argument("--sandbox-port", type=int, default=8765,
+                        help="sandbox port; keep it the same for export and sync (default: %(default)s)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary (for cron)")
+
+
+def parse_filter(text: str) -> Any:
+    """One ``--filter`` value → a filter condition (or group)."""
+    text = text.strip()
+    if text[:1] in ("[", "{"):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"--filter {text!r} is not valid JSON: {exc}") from None
+    parts = text.split(None, 2)
+    if len(parts) != 3:
+        raise ValueError(f"--filter {text!r}: write 'FIELD RELATION VALUE', e.g. 'sg_status_list is ip'.")
+    field, relation, raw = parts
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return [field, relation, value]
+
+
+@contextlib.contextmanager
+def _site(args: argparse.Namespace, progress: bool) -> Iterator[Any]:
+    import trackframes as tf
+
+    if args.sandbox:
+        with tf.sandbox.serve(scale=args.sandbox_scale, seed=args.sandbox_seed, port=args.sandbox_port) as sb:
+            with sb.connect(progress=progress) as site:
+                yield site
+    else:
+        with tf.connect(args.url, progress=progress) as site:
+            yield site
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return not args.quiet and sys.stderr.isatty()
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``trackframes export``; returns the exit status."""
+    def work() -> Any:
+        from .io import export
+
+        fields = None
+        if args.fields:
+            fields = [f.strip() for chunk in args.fields for f in chunk.split(",") if f.strip()]
+        filters = [parse_filter(f) for f in args.filters or []]
+        with _site(args, _progress(args)) as site:
+            return export(site, args.entity, args.output, filters=filters, fields=fields,
+                          partition_by=args.partition_by, compression=args.compression,
+                          progress=_progress(args), include_archived_projects=args.include_archived_projects)
+
+    return _run("export", args, work)
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    """``trackframes sync``; returns the exit status."""
+    def work() -> Any:
+        from pathlib import Path
+
+        from .io import sync
+        from .io.atomic import backups
+        from .io.metadata import read_metadata
+
+        if not Path(args.path).exists() and not backups(Path(args.path)):
+            read_metadata(args.path)  # fail before connecting: the path is not a dataset
+        with _site(args, _progress(args)) as site:
+            return sync(site, args.path, progress=_progress(args), overlap=args.overlap, entity=args.entity)
+
+    return _run("sync", args, work)
+
+
+def _run(command: str, args: argparse.Namespace, work: Any) -> int:
+    from .exceptions import TrackframesError
+
+    try:
+        result = work()
+    except (TrackframesError, OSError, ValueError) as exc:
+        print(f"trackframes {command}: {exc}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        verb = "exported" if command == "export" else "synced"
+        print(f"{verb} {result}")
+    return 0

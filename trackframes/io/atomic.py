@@ -1,0 +1,212 @@
+"""Replacing a dataset directory atomically.
+
+A dataset at ``out/tasks`` is written into a hidden sibling
+``out/.tasks.tmp-<pid>-<random>`` and swapped in only once it is complete:
+
+* on Linux the two directories are exchanged with one ``renameat2(...,
+  RENAME_EXCHANGE)`` call, so ``out/tasks`` is always either the whole old
+  dataset or the whole new one, then the old one is deleted;
+* elsewhere (or on a file system without exchange) the old directory is
+  renamed aside to ``out/.tasks.old-<pid>-<random>`` and the new one renamed
+  into place; if the process dies between the two renames, the next export or
+  sync on that path puts the old dataset back first.
+
+A process killed at any point leaves the previous dataset untouched; its
+temporary directory is removed by the next export or sync of the same path.
+Writers of one path take an exclusive lock on ``out/.tasks.lock``
+(``fcntl.flock``; the kernel releases it when the process dies), so two
+exports or syncs of one dataset never run at once. Readers take no lock.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import TrackframesError
+
+__all__ = ["Staging", "METADATA_FILE", "is_dataset", "backups", "recover", "temp_dirs"]
+
+METADATA_FILE = "_trackframes.json"
+
+
+def is_dataset(path: Path) -> bool:
+    """True when ``path`` is a directory written by trackframes."""
+    return (path / METADATA_FILE).is_file()
+
+
+def _siblings(path: Path, kind: str) -> list[Path]:
+    prefix = f".{path.name}.{kind}-"
+    try:
+        return sorted(p for p in path.parent.iterdir() if p.name.startswith(prefix))
+    except FileNotFoundError:
+        return []
+
+
+def temp_dirs(path: Path) -> list[Path]:
+    """Temporary siblings of ``path`` left by unfinished exports or syncs."""
+    return _siblings(Path(path), "tmp")
+
+
+def backups(path: Path) -> list[Path]:
+    """Previous datasets of ``path`` moved aside by a swap that did not finish."""
+    return [p for p in _siblings(Path(path), "old") if is_dataset(p)]
+
+
+def recover(path: Path) -> None:
+    """Undo what a killed writer left: restore a dataset moved aside, remove temporary directories.
+
+    Call it only while holding the lock of ``path`` (:class:`Staging` does).
+    """
+    path = Path(path)
+    olds = backups(path)
+    if olds and not path.exists():
+        newest = max(olds, key=lambda p: p.stat().st_mtime)
+        os.rename(newest, path)
+        _fsync_dir(path.parent)
+    for stale in _siblings(path, "old") + _siblings(path, "tmp"):
+        if stale.exists():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+class Staging:
+    """Lock ``path``, give a fresh temporary sibling directory, and swap it in on :meth:`commit`.
+
+    >>> with Staging(Path("out/tasks")) as stage:        # doctest: +SKIP
+    ...     write_everything_into(stage.tmp)
+    ...     stage.commit()
+
+    Leaving the block without :meth:`commit` (an error) deletes the temporary
+    directory and keeps the previous dataset.
+    """
+
+    def __init__(self, path: Path, *, create_parent: bool = True) -> None:
+        self.path = Path(path)
+        self.create_parent = create_parent
+        self.tmp = self.path.parent / f".{self.path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        self.committed = False
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> "Staging":
+        if self.create_parent:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        try:
+            recover(self.path)
+            _check_replaceable(self.path)
+            self.tmp.mkdir()
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if not self.committed and self.tmp.exists():
+                shutil.rmtree(self.tmp, ignore_errors=True)
+        finally:
+            self._unlock()
+
+    # -- the swap ------------------------------------------------------------------
+    def commit(self) -> None:
+        """Make the temporary directory durable, then put it at ``path`` in one step."""
+        _fsync_tree(self.tmp)
+        if not self.path.exists():
+            os.rename(self.tmp, self.path)
+            self.committed = True
+            _fsync_dir(self.path.parent)
+            return
+        _check_replaceable(self.path)
+        if _exchange(self.tmp, self.path):
+            self.committed = True
+            _fsync_dir(self.path.parent)
+            shutil.rmtree(self.tmp, ignore_errors=True)  # now the previous dataset
+            return
+        aside = self.path.parent / f".{self.path.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+        os.rename(self.path, aside)
+        os.rename(self.tmp, self.path)
+        self.committed = True
+        _fsync_dir(self.path.parent)
+        shutil.rmtree(aside, ignore_errors=True)
+
+    # -- the lock ------------------------------------------------------------------
+    def _lock(self) -> None:
+        lock_path = self.path.parent / f".{self.path.name}.lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - no flock on this platform: run unlocked
+            pass
+        except BlockingIOError:
+            os.close(fd)
+            raise TrackframesError(f"{self.path} is being written by another export or sync "
+                                   f"(lock {lock_path}); try again when it has finished.") from None
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor releases the flock
+            self._lock_fd = None
+
+
+def _check_replaceable(path: Path) -> None:
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_dir() or path.is_symlink():
+        raise FileExistsError(f"{path} exists and is not a dataset directory; refusing to replace it.")
+    if not is_dataset(path) and any(path.iterdir()):
+        raise FileExistsError(f"{path} is a directory that trackframes did not write (no {METADATA_FILE}); "
+                              "refusing to replace it. Choose another path or empty it.")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux ``renameat2``); False when not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. platforms that cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    """fsync every file and directory under ``root`` (bottom-up), so a crash after the swap loses nothing."""
+    for dirpath, _dirs, files in os.walk(root, topdown=False):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))

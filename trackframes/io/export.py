@@ -1,0 +1,209 @@
+"""``export``: stream a query's pages into a Parquet dataset, atomically.
+
+Pages come from :meth:`trackframes.site.Site._pages` as typed record batches
+(each converted in the fetching threads as it lands) and go straight into a
+:class:`~trackframes.io.writer.DatasetWriter`; the whole result is never held.
+The dataset is written into a temporary sibling directory and swapped in
+when complete (:mod:`trackframes.io.atomic`).
+
+**Watermark rule.** The watermark is the client's UTC clock read just before
+the first request of the fetch, not the largest ``updated_at`` seen: a record
+changed while a long export is running may already have been fetched in its
+old state, and the largest ``updated_at`` seen can be later than that change
+(or even in the future, when clocks disagree). A sync asks for everything
+updated at or after ``watermark - overlap`` (five minutes by default), which
+also absorbs clock skew between client and server and writes the server
+commits late.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .._version import __version__
+from ..exceptions import SchemaError
+from ..schema import FieldSpec, arrow_schema
+from .atomic import Staging
+from .metadata import FORMAT, FORMAT_VERSION, clean_url, iso, schema_to_json, specs_to_json, write_metadata
+from .partition import Layout, PartitionKey, parse_partition_by, source_field
+from .writer import COMPRESSIONS, DatasetWriter, WrittenFile
+
+__all__ = ["export", "ExportResult", "DEFAULT_OVERLAP_SECONDS", "stream_query", "build_metadata"]
+
+#: the safety overlap a sync subtracts from the watermark, in seconds
+DEFAULT_OVERLAP_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export or sync wrote.
+
+    ``fetched`` counts the records fetched from the site, ``removed`` the rows
+    of the previous dataset that were dropped (retired, changed, or no longer
+    matching the filters); an export fetches everything and removes nothing.
+    """
+
+    path: Path
+    entity: str
+    rows: int
+    files: int
+    bytes: int
+    fetched: int
+    removed: int
+    watermark: datetime
+    seconds: float
+
+    def __str__(self) -> str:
+        return (f"{self.rows:,d} {self.entity} rows in {self.path} ({self.files} files, "
+                f"{self.bytes / 1e6:.1f} MB); fetched {self.fetched:,d}, removed {self.removed:,d} "
+                f"in {self.seconds:.1f} s; watermark {iso(self.watermark)}")
+
+
+def export(site: Any, entity: str, path: str | Path, *, filters: Any = None, fields: Any = None,
+           partition_by: Any = None, compression: str = "zstd", progress: bool | None = None,
+           include_archived_projects: bool = False, row_group_size: int = 65_536,
+           max_rows_per_file: int = 2_000_000) -> ExportResult:
+    """Stream ``entity`` records into a Parquet dataset at ``path`` (a directory), atomically.
+
+    Args:
+        site: a :class:`trackframes.Site`.
+        entity, filters, fields: as for :meth:`~trackframes.Site.find` (``None`` or ``"*"``: all fields).
+        partition_by: Hive partition keys: column names (``["project.name"]``), or a date/timestamp column
+            cut to a period: ``"updated_at:month"`` or ``{"updated_at": "month"}`` (year, month, day).
+            A partition column whose field was not asked for is added to the fields.
+        compression: Parquet codec: zstd, snappy, gzip, brotli, lz4 or none.
+        progress: progress bars (default: the connection's setting).
+        include_archived_projects: also export records of archived projects.
+        row_group_size, max_rows_per_file: Parquet layout (rows per row group / per file).
+
+    Returns:
+        An :class:`ExportResult`. The dataset's ``_trackframes.json`` records the query and the watermark
+        that :func:`trackframes.io.sync` continues from.
+    """
+    t0 = time.perf_counter()
+    path = Path(path)
+    compression = check_compression(compression)
+    keys = parse_partition_by(partition_by)
+    names, all_fields = _field_names(site, entity, fields, keys)
+    query, specs = site._query(entity, filters, names, None, None, include_archived_projects, False)
+    layout = Layout(keys, arrow_schema(specs))
+    with Staging(path) as stage:
+        watermark = datetime.now(timezone.utc)
+        with DatasetWriter(stage.tmp, layout, compression=compression, tag="0000",
+                           row_group_size=row_group_size, max_rows_per_file=max_rows_per_file) as writer:
+            rows, max_updated = stream_query(site, query, writer, progress)
+            if rows == 0 and not keys:
+                writer.write_empty()
+        files = writer.files
+        meta = build_metadata(site, query, specs, all_fields, keys, compression, files,
+                              watermark=watermark, max_updated_at=max_updated, generation=0,
+                              created_at=watermark, layout={"row_group_size": row_group_size,
+                                                            "max_rows_per_file": max_rows_per_file})
+        write_metadata(stage.tmp, meta)
+        stage.commit()
+    return ExportResult(path, entity, rows, len(files), sum(f.bytes for f in files), rows, 0, watermark,
+                        time.perf_counter() - t0)
+
+
+def check_compression(compression: str | None) -> str:
+    value = "none" if compression is None else str(compression).lower()
+    if value not in COMPRESSIONS:
+        raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}, not {compression!r}")
+    return value
+
+
+def _field_names(site: Any, entity: str, fields: Any, keys: Sequence[PartitionKey]) -> tuple[Any, bool]:
+    """The fields to fetch (partition fields added) and whether they are all the entity's fields."""
+    if isinstance(fields, str):
+        fields = [f.strip() for f in fields.split(",") if f.strip()]
+    if fields is None or list(fields) == ["*"] or "*" in list(fields):
+        return "*", True
+    names = list(fields)
+    columns = arrow_schema(site.backend.resolve_fields(entity, names)).names
+    for key in keys:
+        if key.column in columns:
+            continue
+        candidate = source_field(key.column)
+        try:
+            site.backend.resolve_fields(entity, [candidate])
+        except SchemaError as exc:
+            raise SchemaError(f"Cannot partition by {key.column!r}: {exc.message}", name=key.column,
+                              suggestions=exc.suggestions) from None
+        if candidate not in names:
+            names.append(candidate)
+    return names, False
+
+
+def stream_query(site: Any, query: Any, writer: DatasetWriter, progress: bool | None,
+                 ids: list[pa.Array] | None = None) -> tuple[int, datetime | None]:
+    """Write every page of ``query`` as it arrives; returns (rows, largest ``updated_at`` seen).
+
+    When ``ids`` is a list, each page's ``id`` column is appended to it.
+    """
+    rows = 0
+    latest = None
+    pages = site._pages(query, progress)
+    try:
+        for page in pages:
+            batch = page.data
+            if not batch.num_rows:
+                continue
+            rows += batch.num_rows
+            writer.write(batch)
+            if ids is not None:
+                ids.append(batch.column("id"))
+            if "updated_at" in batch.schema.names and pa.types.is_timestamp(batch.schema.field("updated_at").type):
+                top = pc.max(batch.column("updated_at")).as_py()
+                if top is not None and (latest is None or top > latest):
+                    latest = top
+    finally:
+        pages.close()
+    return rows, latest
+
+
+def build_metadata(site: Any, query: Any, specs: Sequence[FieldSpec], all_fields: bool,
+                   keys: Sequence[PartitionKey], compression: str, files: Sequence[WrittenFile], *,
+                   watermark: datetime, max_updated_at: datetime | None, generation: int,
+                   created_at: datetime | str | None, layout: dict[str, int],
+                   last_sync: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``_trackframes.json`` content (see :mod:`trackframes.io.metadata`)."""
+    schema = arrow_schema(list(specs))
+    now = datetime.now(timezone.utc)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "trackframes_version": __version__,
+        "site": clean_url(site.url),
+        "backend": site.backend.name,
+        "entity": query.entity,
+        "filters": orjson.loads(orjson.dumps(query.filters)),
+        "fields": [s.name for s in specs if s.name != "id"],
+        "all_fields": all_fields,
+        "include_archived_projects": bool(query.include_archived_projects),
+        "partition_by": [k.to_json() for k in keys],
+        "compression": compression,
+        "layout": layout,
+        "columns": [{"name": f.name, "type": str(f.type)} for f in schema],
+        "arrow_schema": schema_to_json(schema),
+        "field_specs": specs_to_json(specs),
+        "created_at": created_at if isinstance(created_at, str) else iso(created_at),
+        "fetch_started_at": iso(watermark),
+        "fetched_at": iso(now),
+        "watermark": iso(watermark),
+        "watermark_rule": "client UTC clock before the first request; sync fetches updated_at >= watermark - "
+                          "overlap",
+        "overlap_seconds": DEFAULT_OVERLAP_SECONDS,
+        "max_updated_at": iso(max_updated_at),
+        "generation": generation,
+        "rows": sum(f.rows for f in files),
+        "files": [f.to_json() for f in files],
+        "last_sync": last_sync,
+    }
