@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from .schema import URL_PARTS, FieldKind, FieldSpec, arrow_schema, pandas_dtype
 
-__all__ = ["shape_table", "shape_batch", "empty_table", "concat", "to_pandas", "UntypedValueWarning"]
+__all__ = ["shape_table", "shape_batch", "empty_table", "concat", "concat_tables", "to_pandas", "UntypedValueWarning"]
 
 
 class UntypedValueWarning(UserWarning):
@@ -63,6 +63,12 @@ def concat(batches: Iterable[pa.RecordBatch], specs: Sequence[FieldSpec]) -> pa.
     if not batches:
         return empty_table(specs)
     return pa.Table.from_batches(batches, schema=batches[0].schema)
+
+
+def concat_tables(tables: Sequence[pa.Table], specs: Sequence[FieldSpec]) -> pa.Table:
+    """Stack typed tables (an empty, fully typed table when there are none)."""
+    tables = [t for t in tables if t.num_rows] or [empty_table(specs)]
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
 def to_pandas(table: pa.Table, specs: Sequence[FieldSpec] = ()) -> Any:

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import frames
-from .backends.base import Backend, EntityInfo, Query
+from .backends.base import Backend, EntityInfo, Plan, Query
 from .exceptions import SchemaError
 from .paging import Page, fetch_pages
 from .schema import FieldKind, FieldSpec, arrow_schema
@@ -205,14 +205,17 @@ class Site:
         query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
         return query, out_specs
 
-    def _pages(self, query: Query, progress: bool | None, *, shape: bool = True) -> Iterator[Page[Any]]:
-        """Pages as they arrive: typed record batches, or the backend's nested tables (``shape=False``)."""
-        plan = self.backend.plan(query, self.page_size)
+    def _pages(self, query: Query, progress: bool | None, plan: Plan | None = None,
+               *, shape: bool = True) -> Iterator[Page[Any]]:
+        """Pages as they arrive: typed record batches, or as the backend parsed them (``shape=False``)."""
+        plan = plan or self.backend.plan(query, self.page_size)
         specs = list(query.fields)
 
         def fetch(request: Any) -> Page[Any]:
             page = plan.fetch(request)
-            data = frames.shape_batch(page.data, specs) if shape else page.data
+            data = page.data
+            if shape:
+                data = frames.shape_batch(pa.concat_tables(plan.assemble([data])), specs)
             return Page(data, page.rows, page.next, page.key)
 
         bar = _ProgressBar(query.entity, plan.total, enabled=self.progress if progress is None else progress,
@@ -223,19 +226,21 @@ class Site:
             bar.close()
 
     def _fetch_table(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
-        pages = sorted(self._pages(query, progress, shape=False), key=lambda p: p.key)
+        plan = self.backend.plan(query, self.page_size)
+        pages = sorted(self._pages(query, progress, plan, shape=False), key=lambda p: p.key)
         specs = list(query.fields)
-        nested = [p.data for p in pages if p.rows]
-        if not nested:
+        parsed = [p.data for p in pages if p.rows]
+        del pages
+        if not parsed:
             table = frames.empty_table(specs)
-        elif all(t.schema == nested[0].schema for t in nested):
-            # pages were parsed as they arrived; typing them together is a few calls per column
-            table = frames.shape_table(pa.concat_tables(nested), specs)
-        else:  # a page took the forgiving path: type each page on its own
-            table = frames.concat([frames.shape_batch(t, specs) for t in nested], specs)
-        del pages, nested
-        sorted_by_server = query.limit is not None and query.limit <= self.page_size
-        if not sorted_by_server and query.order and list(query.order) != ["id"]:
+        else:
+            # pages were parsed as they arrived; turning them into typed columns happens once, for all
+            nested = plan.assemble(parsed)
+            del parsed
+            table = frames.concat_tables([frames.shape_table(t, specs) for t in nested], specs)
+            if len(nested) > 1 and not plan.server_sorted:
+                table = table.take(pc.sort_indices(table, sort_keys=[("id", "ascending")]))
+        if not plan.server_sorted and query.order and list(query.order) != ["id"]:
             table = _sort(table, query.order, specs)
         if query.limit is not None:
             table = table.slice(0, query.limit)

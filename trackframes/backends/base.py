@@ -1,9 +1,10 @@
 """What every backend provides. The neutral layers (site, paging, frames) talk only to this.
 
-A backend turns a :class:`Query` into a :class:`Plan`: the first page requests
-and a ``fetch`` function that returns one decoded page (a nested Arrow table,
-see :mod:`trackframes.frames`) with its continuation. The paging engine runs
-the plan; the backend never loops over pages itself.
+A backend turns a :class:`Query` into a :class:`Plan`: the first page requests,
+a ``fetch`` function that returns one page (parsed as it arrives) with its
+continuation, and an ``assemble`` function that turns parsed pages into nested
+Arrow tables (see :mod:`trackframes.frames`), once for many pages. The paging
+engine runs the plan; the backend never loops over pages itself.
 """
 
 from __future__ import annotations
@@ -48,13 +49,15 @@ class Plan:
     ``total`` is the expected number of records (for progress), ``None`` when
     unknown. ``server_sorted`` means the pages arrive in the requested order
     and must be kept in arrival-key order rather than sorted locally.
+    ``assemble`` returns one table, or several when pages came in different
+    shapes (their rows then need re-ordering by the caller).
     """
 
     requests: list[Any]
-    fetch: Callable[[Any], Page[pa.Table]]
+    fetch: Callable[[Any], Page[Any]]
     total: int | None = None
     server_sorted: bool = False
-    info: dict[str, Any] = field(default_factory=dict)
+    assemble: Callable[[list[Any]], list[pa.Table]] = field(default=lambda datas: [pa.concat_tables(datas)])
 
 
 class Backend(Protocol):

@@ -142,7 +142,9 @@ class ShotGridBackend:
         return params
 
     def search(self, query: Query, filters: Any, *, sort: str, size: int, number: int = 1,
-               decoder: PageDecoder | None = None, fields: Sequence[FieldSpec] | None = None) -> Any:
+               decoder: PageDecoder | None = None, fields: Sequence[FieldSpec] | None = None,
+               raw: bool = False) -> Any:
+        """One ``_search`` page: decoded (a nested table and links), or only parsed (``raw=True``)."""
         specs = list(fields if fields is not None else query.fields)
         params = {
             "fields": ",".join(s.name for s in specs if s.name != "id") or "id",
@@ -154,7 +156,8 @@ class ShotGridBackend:
         response = self.request("POST", f"/entity/{path_name(query.entity)}/_search",
                                 what=f"Searching {query.entity}", params=params,
                                 body={"filters": filters}, content_type=HASH_FILTERS)
-        return (decoder or PageDecoder(specs)).decode(response.content)
+        decoder = decoder or PageDecoder(specs)
+        return decoder.parse(response.content) if raw else decoder.decode(response.content)
 
     def summarize_raw(self, entity: str, filters: Any, summary_fields: list[dict[str, Any]],
                       grouping: list[dict[str, Any]] | None = None,
@@ -202,25 +205,23 @@ class ShotGridBackend:
         if query.limit is not None and query.limit <= page_size:
             return self._single_plan(query, decoder)
         count, low, high = self._id_bounds(query)
+        fetch = self._range_fetch(query, decoder, page_size)
         if low is None or high is None:
-            return Plan([], self._range_fetch(query, decoder, page_size), total=0)
+            return Plan([], fetch, total=0, assemble=decoder.assemble)
         expected = count if count is not None else page_size * max(1, self.settings.concurrency) * 2
         ranges = [(lo, hi, 0) for lo, hi in id_ranges(low, high, max(expected, 1), page_size)]
-        return Plan(ranges, self._range_fetch(query, decoder, page_size), total=count)
+        return Plan(ranges, fetch, total=count, assemble=decoder.assemble)
 
     def _range_fetch(self, query: Query, decoder: PageDecoder, page_size: int) -> Any:
         def fetch(request: tuple[int, int, int]) -> Page[Any]:
             lo, hi, seq = request
             filters = and_(query.filters, ["id", "between", [lo, hi]])
-            page = self.search(query, filters, sort="id", size=page_size, decoder=decoder)
-            rows = page.table.num_rows
-            more = bool(page.links.get("next")) or rows >= page_size
+            page = self.search(query, filters, sort="id", size=page_size, decoder=decoder, raw=True)
+            more = bool(page.links.get("next")) or page.rows >= page_size
             nxt = None
-            if more and rows:
-                last = page.table.column("id")[rows - 1].as_py()
-                if last < hi:
-                    nxt = (last + 1, hi, seq + 1)
-            return Page(page.table, rows, next=nxt, key=(lo, seq))
+            if more and page.rows and page.last_id < hi:
+                nxt = (page.last_id + 1, hi, seq + 1)
+            return Page(page, page.rows, next=nxt, key=(lo, seq))
 
         return fetch
 
@@ -229,13 +230,12 @@ class ShotGridBackend:
         sort = ",".join(query.order) if query.order else "id"
 
         def fetch(number: int) -> Page[Any]:
-            page = self.search(query, query.filters, sort=sort, size=limit, number=number, decoder=decoder)
-            rows = page.table.num_rows
+            page = self.search(query, query.filters, sort=sort, size=limit, number=number, decoder=decoder, raw=True)
             # a server that caps page[size] below our limit: follow its pages until the limit is reached
-            nxt = number + 1 if page.links.get("next") and rows and rows * number < limit else None
-            return Page(page.table, rows, next=nxt, key=(number,))
+            nxt = number + 1 if page.links.get("next") and page.rows and page.rows * number < limit else None
+            return Page(page, page.rows, next=nxt, key=(number,))
 
-        return Plan([1] if limit else [], fetch, total=limit, server_sorted=True)
+        return Plan([1] if limit else [], fetch, total=limit, server_sorted=True, assemble=decoder.assemble)
 
     def close(self) -> None:
         self.transport.close()

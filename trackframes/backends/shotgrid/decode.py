@@ -27,7 +27,7 @@ import pyarrow.json as pj
 from ...frames import UntypedValueWarning
 from ...schema import ENTITY_STRUCT, URL_PARTS, FieldKind, FieldSpec
 
-__all__ = ["PageDecoder", "DecodedPage"]
+__all__ = ["PageDecoder", "DecodedPage", "RawPage"]
 
 _LINK_KINDS = (FieldKind.ENTITY, FieldKind.MULTI_ENTITY)
 _ENTITY_UNION = pa.struct(list(ENTITY_STRUCT) + [pa.field("data", ENTITY_STRUCT)])
@@ -61,6 +61,18 @@ class DecodedPage:
         self.links = links
 
 
+class RawPage:
+    """A parsed page waiting to be assembled: the raw parse (or, for a page that took
+    the forgiving path, its nested table), its links, row count and last id."""
+
+    __slots__ = ("raw", "wrapped", "extra", "nested", "links", "rows", "last_id")
+
+    def __init__(self, raw: pa.Table | None, wrapped: bool, extra: pa.Table | None, nested: pa.Table | None,
+                 links: dict[str, Any], rows: int, last_id: int | None) -> None:
+        self.raw, self.wrapped, self.extra, self.nested = raw, wrapped, extra, nested
+        self.links, self.rows, self.last_id = links, rows, last_id
+
+
 class PageDecoder:
     """Decodes pages of one query (its fields are fixed)."""
 
@@ -71,6 +83,7 @@ class PageDecoder:
         self._multi_patterns = [re.compile(rb'"' + re.escape(s.name.encode()) + rb'"\s*:\s*(\[|\{|null)')
                                 for s in self._multi]
         self._schemas = {wrapped: self._schema(wrapped) for wrapped in (False, True)}
+        self._order = ["id"] + [s.name for s in self.specs]
 
     # -- schema ------------------------------------------------------------
     def _schema(self, wrapped_multi: bool) -> pa.Schema:
@@ -102,19 +115,55 @@ class PageDecoder:
     # -- decoding ----------------------------------------------------------
     def decode(self, body: bytes) -> DecodedPage:
         """Decode one page of a list or search response."""
-        try:
-            page = self._fast(body)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return self._slow_decode(orjson.loads(body))
-        if self._slow:
-            parsed = orjson.loads(body)
-            records = parsed.get("data") or []
-            for spec in self._slow:
-                values = [_value_of(r, spec.name) for r in records]
-                page.table = page.table.append_column(spec.name, _text_array(spec, values))
-        return page
+        page = self.parse(body)
+        return DecodedPage(self.assemble([page])[0], page.links)
 
-    def _fast(self, body: bytes) -> DecodedPage:
+    def parse(self, body: bytes) -> "RawPage":
+        """The part of decoding that runs as each page arrives: the JSON parse itself.
+
+        Only ``pyarrow.json`` (which releases the GIL) runs here; flattening the
+        records into columns is left to :meth:`assemble`, which does it once
+        for many pages.
+        """
+        try:
+            raw, wrapped = self._read(body)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            nested = self._slow_decode(orjson.loads(body))
+            ids = nested.table.column("id")
+            rows = nested.table.num_rows
+            return RawPage(None, False, None, nested.table, nested.links, rows,
+                           ids[rows - 1].as_py() if rows else None)
+        links = raw.column("links")[0].as_py() or {}
+        values = raw.column("data")[0].values
+        rows = 0 if values is None else len(values)
+        last_id = values.field("id")[rows - 1].as_py() if rows else None
+        extra = None
+        if self._slow:
+            records = orjson.loads(body).get("data") or []
+            extra = pa.table({spec.name: _text_array(spec, [_value_of(r, spec.name) for r in records])
+                              for spec in self._slow})
+        return RawPage(raw, wrapped, extra, None, links, rows, last_id)
+
+    def assemble(self, pages: Sequence["RawPage"]) -> list[pa.Table]:
+        """Nested tables (``id`` + one column per field) for parsed pages, in page order
+        within each table; more than one table only when pages came in different shapes."""
+        out: list[pa.Table] = []
+        for wrapped in (False, True):
+            group = [p for p in pages if p.raw is not None and p.wrapped == wrapped]
+            if not group:
+                continue
+            table = self._extract(pa.concat_tables([p.raw for p in group]), wrapped)
+            if self._slow:
+                extra = pa.concat_tables([p.extra for p in group])
+                for spec in self._slow:
+                    table = table.append_column(spec.name, extra.column(spec.name))
+            out.append(table.select(self._order))
+        out.extend(p.nested.select(self._order) for p in pages if p.nested is not None)
+        if not out:
+            out.append(self._slow_decode({"data": []}).table.select(self._order))
+        return out
+
+    def _read(self, body: bytes) -> tuple[pa.Table, bool]:
         if b"\n" in body or b"\r" in body:  # raw newlines are only ever whitespace in JSON
             body = body.replace(b"\r", b" ").replace(b"\n", b" ")
         wrapped = self._multi_shape(body)
@@ -122,11 +171,13 @@ class PageDecoder:
         raw = pj.read_json(io.BytesIO(body), read_options=pj.ReadOptions(use_threads=False,
                                                                          block_size=max(1 << 20, len(body) + 1)),
                            parse_options=opts)
-        links = raw.column("links")[0].as_py() or {}
-        data = raw.column("data").combine_chunks()
-        records = pc.list_flatten(data) if len(data) else pa.array([], data.type.value_type)
+        return raw, wrapped
+
+    def _extract(self, raw: pa.Table, wrapped: bool) -> pa.Table:
+        data = raw.column("data")
+        records = pc.list_flatten(data)
         if isinstance(records, pa.ChunkedArray):
-            records = records.combine_chunks()
+            records = records.combine_chunks() if records.num_chunks else pa.array([], data.type.value_type)
         attrs = records.field("attributes")
         rels = records.field("relationships")
         names = ["id"]
@@ -136,7 +187,7 @@ class PageDecoder:
                 continue
             names.append(spec.name)
             arrays.append(self._pick(spec, attrs, rels, wrapped))
-        return DecodedPage(pa.Table.from_arrays(arrays, names=names), links)
+        return pa.Table.from_arrays(arrays, names=names)
 
     def _multi_shape(self, body: bytes) -> bool:
         for pattern in self._multi_patterns:
