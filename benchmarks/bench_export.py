@@ -31,11 +31,15 @@ from pathlib import Path
 from typing import Any, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 TARGET_MB = 400
 
 
 # -- the sandbox in its own process, with a mutation command ------------------------------------------------------
+
+from _memory import reset_peak, status_kb  # noqa: E402
+
 
 def _serve(conn: Any, scale: float, seed: int) -> None:
     import trackframes as tf
@@ -99,19 +103,6 @@ def remote_sandbox(scale: float, seed: int = 0) -> Iterator[tuple[dict[str, Any]
 
 # -- export and sync, each in a fresh process that measures itself -------------------------------------------------
 
-def _status_kb(key: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{key} not in /proc/self/status")
-
-
-def _reset_peak() -> None:
-    with open("/proc/self/clear_refs", "w") as f:  # Linux: "5" resets the peak RSS (VmHWM)
-        f.write("5")
-
-
 def _worker(kind: str, info: dict[str, Any], out: str, entities: list[str], conn: Any) -> None:
     import gc
 
@@ -121,8 +112,8 @@ def _worker(kind: str, info: dict[str, Any], out: str, entities: list[str], conn
     site = tf.connect(info["url"], auth=tf.ScriptKey(info["script_name"], info["script_key"]), progress=False)
     site.entity_types()
     gc.collect()
-    _reset_peak()
-    base = _status_kb("VmRSS")
+    reset_peak()
+    base = status_kb("VmRSS")
     results = {}
     t0 = time.perf_counter()
     for entity in entities:
@@ -135,7 +126,7 @@ def _worker(kind: str, info: dict[str, Any], out: str, entities: list[str], conn
                            "files": result.files, "bytes": result.bytes, "seconds": result.seconds}
     seconds = time.perf_counter() - t0
     conn.send({"results": results, "seconds": seconds, "base_mb": base / 1024,
-               "peak_mb": _status_kb("VmHWM") / 1024})
+               "peak_mb": status_kb("VmHWM") / 1024})
     site.close()
 
 

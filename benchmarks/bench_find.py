@@ -36,6 +36,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.json as pj  # noqa: E402
 import requests  # noqa: E402
 
+from _memory import reset_peak, status_kb  # noqa: E402
 from _remote import remote_sandbox  # noqa: E402
 
 PAGE = 500
@@ -170,32 +171,19 @@ def timed(fn: Any, *args: Any, repeat: int = 1) -> tuple[float, Any]:
 
 # -- memory, each route in a fresh process ---------------------------------------------------------------------
 
-def _status_kb(key: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{key} not in /proc/self/status")
-
-
-def _reset_peak() -> None:
-    with open("/proc/self/clear_refs", "w") as f:  # Linux: "5" resets the peak RSS (VmHWM)
-        f.write("5")
-
-
 def _memory_child(route: str, info: dict[str, Any], max_id: int, pages: int, conn: Any) -> None:
     import trackframes as tf
 
     site = tf.connect(info["url"], auth=tf.ScriptKey(info["script_name"], info["script_key"]), progress=False)
     specs = site.backend.resolve_fields("Task", "*")
     gc.collect()
-    _reset_peak()
-    base = _status_kb("VmRSS")
+    reset_peak()
+    base = status_kb("VmRSS")
     if route == "find":
         df = site.find("Task", [["id", "less_than", max_id + 1]], "*", include_archived_projects=True)
     else:
         df = naive_frame(raw_pages_concurrent(info, max_id, pages, 8), specs)
-    peak = _status_kb("VmHWM")
+    peak = status_kb("VmHWM")
     conn.send({"rows": len(df), "extra_mb": (peak - base) / 1024})
 
 
