@@ -47,12 +47,13 @@ __all__ = [
     "read_arrow",
     "read_parquet",
     "sandbox",
+    "widgets",
 ]
 
 
 def __getattr__(name: str) -> object:
-    # the sandbox (servers, data generator) is imported only when used
-    if name == "sandbox":
+    # the sandbox (servers, data generator) and the notebook widgets are imported only when used
+    if name in ("sandbox", "widgets"):
         import importlib
 
         return importlib.import_module(".sandbox", __name__)

@@ -394,9 +394,13 @@ def summarize(store: Store, entity: str, filters: Any, summary_fields: list[dict
               now: datetime | None = None) -> dict[str, Any]:
     """Summaries of the records matching ``filters``, in total and per group (nested)."""
     specs = _parse_summaries(store, entity, summary_fields)
+    kinds = [item.get("type") for item in summary_fields]
     today = reference_now(store, now).date()
     levels = _parse_grouping(store, entity, grouping, today)
     ids = search(store, entity, filters, include_archived_projects=include_archived_projects, now=now)
+    if not levels and all(kind == "record_count" for kind in kinds):
+        # a plain count (what a client asks before paging): no need to touch the records
+        return {"summaries": {item["field"]: len(ids) for item in summary_fields}, "groups": []}
     table = store.records[entity]
     records = [r for r in (table.get(i) for i in ids) if r is not None]
     return {"summaries": _summaries(records, specs),
