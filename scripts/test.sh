@@ -10,4 +10,7 @@ python3 -m pip install --quiet -e ".[dev]"
 # the notebooks run on a kernel named python3 that sees this installation
 python3 -m ipykernel install --user --name python3 >/dev/null
 
+# headless Chromium (Debian package), Playwright and JupyterLab for the browser test of the widgets
+bash scripts/browser-deps.sh
+
 python3 -m pytest "$@"
