@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
@@ -205,18 +206,17 @@ class Site:
         query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
         return query, out_specs
 
-    def _pages(self, query: Query, progress: bool | None, plan: Plan | None = None,
-               *, shape: bool = True) -> Iterator[Page[Any]]:
-        """Pages as they arrive: typed record batches, or as the backend parsed them (``shape=False``)."""
+    def _pages(self, query: Query, progress: bool | None, plan: Plan | None = None) -> Iterator[Page[Any]]:
+        """Typed record batches, one per page, as pages arrive (each finished in its fetching thread)."""
         plan = plan or self.backend.plan(query, self.page_size)
         specs = list(query.fields)
 
         def fetch(request: Any) -> Page[Any]:
             page = plan.fetch(request)
-            data = page.data
-            if shape:
-                data = frames.shape_batch(pa.concat_tables(plan.assemble([data])), specs)
-            return Page(data, page.rows, page.next, page.key)
+            parsed, more = plan.finish(page.data)
+            nested = plan.assemble([parsed])
+            rows = sum(t.num_rows for t in nested)
+            return Page(frames.shape_batch(pa.concat_tables(nested), specs), rows, page.next or more, page.key)
 
         bar = _ProgressBar(query.entity, plan.total, enabled=self.progress if progress is None else progress,
                            eager=len(plan.requests) > 1)
@@ -225,11 +225,36 @@ class Site:
         finally:
             bar.close()
 
+    def _collect(self, plan: Plan, requests: list[Any], bar: "_ProgressBar") -> list[tuple[Any, Any]]:
+        """(key, parsed page) for every page: fetched ``concurrency`` at a time, each parsed by a
+        small separate pool so that a fetching thread sends its next request at once."""
+        results: list[tuple[Any, Any]] = []
+        follow_ups: list[Any] = []
+        with ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="trackframes-parse") as parsers:
+            futures = []
+            for page in fetch_pages(requests, plan.fetch, concurrency=self.concurrency):
+                future = parsers.submit(plan.finish, page.data)
+                future.add_done_callback(lambda f: f.exception() is None and bar.add(_rows(f.result()[0])))
+                futures.append((page.key, future))
+            for key, future in futures:
+                parsed, more = future.result()
+                results.append((key, parsed))
+                if more is not None:
+                    follow_ups.append(more)
+        if follow_ups:  # full pages from a server that does not say links.next
+            results += self._collect(plan, follow_ups, bar)
+        return results
+
     def _fetch_table(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
         plan = self.backend.plan(query, self.page_size)
-        pages = sorted(self._pages(query, progress, plan, shape=False), key=lambda p: p.key)
+        bar = _ProgressBar(query.entity, plan.total, enabled=self.progress if progress is None else progress,
+                           eager=len(plan.requests) > 1)
+        try:
+            pages = sorted(self._collect(plan, list(plan.requests), bar), key=lambda kv: kv[0])
+        finally:
+            bar.close()
         specs = list(query.fields)
-        parsed = [p.data for p in pages if p.rows]
+        parsed = [data for _, data in pages if _rows(data)]
         del pages
         if not parsed:
             table = frames.empty_table(specs)
@@ -261,6 +286,14 @@ class Site:
             "retired": query.retired,
             "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
+
+
+PARSE_THREADS = 2  # parsing releases the GIL; more threads than cores would only contend
+
+
+def _rows(parsed: Any) -> int:
+    rows = getattr(parsed, "rows", None)
+    return int(rows) if rows is not None else parsed.num_rows
 
 
 def _json(value: Any) -> bytes:
@@ -324,6 +357,16 @@ class _ProgressBar:
                 self._open()
             elif self.bar is not None:
                 self.bar.update(page.rows)
+
+    def add(self, rows: int) -> None:
+        """Count rows finished outside the page flow (pages parsed after they arrived)."""
+        with self._lock:
+            self.pages += 1
+            self.rows += rows
+            if self.bar is None and self.enabled and self.pages > 1:
+                self._open()
+            elif self.bar is not None:
+                self.bar.update(rows)
 
     def close(self) -> None:
         if self.bar is not None:

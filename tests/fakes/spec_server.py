@@ -79,10 +79,12 @@ def make_projects(n: int = 1234) -> list[dict[str, Any]]:
 class SpecServer:
     """Callable handler for ``HandlerAdapter``: ``(PreparedRequest) -> (status, headers, body)``."""
 
-    def __init__(self, records: list[dict[str, Any]] | None = None, *, wrapped: bool = False, page_cap: int = 500):
+    def __init__(self, records: list[dict[str, Any]] | None = None, *, wrapped: bool = False, page_cap: int = 500,
+                 next_links: bool = True):
         self.records = records if records is not None else make_projects()
         self.wrapped = wrapped
         self.page_cap = page_cap
+        self.next_links = next_links
         self.tokens: set[str] = set()
         self.requests: list[tuple[str, str]] = []
 
@@ -145,7 +147,7 @@ class SpecServer:
         fields = query.get("fields", "").split(",")
         data = [self._render(r, fields) for r in chunk]
         links = {"self": f"/api/v1.1/entity/projects/_search?page%5Bnumber%5D={number}&page%5Bsize%5D={size}"}
-        if number * size < len(rows):
+        if self.next_links and number * size < len(rows):
             links["next"] = f"/api/v1.1/entity/projects/_search?page%5Bnumber%5D={number + 1}&page%5Bsize%5D={size}"
         if number > 1:
             links["prev"] = f"/api/v1.1/entity/projects/_search?page%5Bnumber%5D={number - 1}&page%5Bsize%5D={size}"

@@ -50,7 +50,9 @@ class Plan:
     unknown. ``server_sorted`` means the pages arrive in the requested order
     and must be kept in arrival-key order rather than sorted locally.
     ``assemble`` returns one table, or several when pages came in different
-    shapes (their rows then need re-ordering by the caller).
+    shapes (their rows then need re-ordering by the caller). ``finish`` completes
+    a fetched page off the fetching thread (parsing it, typically) and returns
+    it with a continuation request the fetch could not know about, or ``None``.
     """
 
     requests: list[Any]
@@ -58,6 +60,7 @@ class Plan:
     total: int | None = None
     server_sorted: bool = False
     assemble: Callable[[list[Any]], list[pa.Table]] = field(default=lambda datas: [pa.concat_tables(datas)])
+    finish: Callable[[Any], tuple[Any, Any]] = field(default=lambda data: (data, None))
 
 
 class Backend(Protocol):

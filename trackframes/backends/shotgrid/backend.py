@@ -25,7 +25,7 @@ from ...schema import FieldSpec
 from ...transport import Transport
 from ..base import EntityInfo, Plan, Query
 from .auth import make_token_provider, token_claims
-from .decode import PageDecoder
+from .decode import PageDecoder, RawPage
 from .errors import is_token_expired, raise_for_response
 from .filters import and_, check_filters
 from .names import path_name, schema_name
@@ -146,6 +146,14 @@ class ShotGridBackend:
                raw: bool = False) -> Any:
         """One ``_search`` page: decoded (a nested table and links), or only parsed (``raw=True``)."""
         specs = list(fields if fields is not None else query.fields)
+        body = self.search_bytes(query, filters, sort=sort, size=size, number=number, fields=specs)
+        decoder = decoder or PageDecoder(specs)
+        return decoder.parse(body) if raw else decoder.decode(body)
+
+    def search_bytes(self, query: Query, filters: Any, *, sort: str, size: int, number: int = 1,
+                     fields: Sequence[FieldSpec] | None = None) -> bytes:
+        """The body of one ``_search`` page, unparsed."""
+        specs = list(fields if fields is not None else query.fields)
         params = {
             "fields": ",".join(s.name for s in specs if s.name != "id") or "id",
             "sort": sort,
@@ -156,8 +164,7 @@ class ShotGridBackend:
         response = self.request("POST", f"/entity/{path_name(query.entity)}/_search",
                                 what=f"Searching {query.entity}", params=params,
                                 body={"filters": filters}, content_type=HASH_FILTERS)
-        decoder = decoder or PageDecoder(specs)
-        return decoder.parse(response.content) if raw else decoder.decode(response.content)
+        return response.content
 
     def summarize_raw(self, entity: str, filters: Any, summary_fields: list[dict[str, Any]],
                       grouping: list[dict[str, Any]] | None = None,
@@ -205,25 +212,43 @@ class ShotGridBackend:
         if query.limit is not None and query.limit <= page_size:
             return self._single_plan(query, decoder)
         count, low, high = self._id_bounds(query)
-        fetch = self._range_fetch(query, decoder, page_size)
+        fetch, finish = self._range_fetch(query, decoder, page_size)
         if low is None or high is None:
-            return Plan([], fetch, total=0, assemble=decoder.assemble)
+            return Plan([], fetch, total=0, assemble=decoder.assemble, finish=finish)
         expected = count if count is not None else page_size * max(1, self.settings.concurrency) * 2
         ranges = [(lo, hi, 0) for lo, hi in id_ranges(low, high, max(expected, 1), page_size)]
-        return Plan(ranges, fetch, total=count, assemble=decoder.assemble)
+        return Plan(ranges, fetch, total=count, assemble=decoder.assemble, finish=finish)
 
-    def _range_fetch(self, query: Query, decoder: PageDecoder, page_size: int) -> Any:
+    def _range_fetch(self, query: Query, decoder: PageDecoder, page_size: int) -> tuple[Any, Any]:
+        """Fetch an id range; parse at once only when the range continues (``links.next``).
+
+        Otherwise the body is handed back unparsed and :func:`finish` parses it
+        later, off the fetching thread, so the next request goes out at once.
+        """
+
+        def follow(page: RawPage, request: tuple[int, int, int], full: bool) -> tuple[int, int, int] | None:
+            lo, hi, seq = request
+            if full and page.rows and page.last_id is not None and page.last_id < hi:
+                return (page.last_id + 1, hi, seq + 1)
+            return None
+
         def fetch(request: tuple[int, int, int]) -> Page[Any]:
             lo, hi, seq = request
             filters = and_(query.filters, ["id", "between", [lo, hi]])
-            page = self.search(query, filters, sort="id", size=page_size, decoder=decoder, raw=True)
-            more = bool(page.links.get("next")) or page.rows >= page_size
-            nxt = None
-            if more and page.rows and page.last_id < hi:
-                nxt = (page.last_id + 1, hi, seq + 1)
-            return Page(page, page.rows, next=nxt, key=(lo, seq))
+            body = self.search_bytes(query, filters, sort="id", size=page_size)
+            if _has_next_link(body):
+                page = decoder.parse(body)
+                return Page(page, page.rows, next=follow(page, request, True), key=(lo, seq))
+            return Page(_Unparsed(body, request), 0, next=None, key=(lo, seq))
 
-        return fetch
+        def finish(data: Any) -> tuple[RawPage, tuple[int, int, int] | None]:
+            if isinstance(data, RawPage):
+                return data, None
+            page = decoder.parse(data.body)
+            # a server that sends no links.next: a full page may still continue
+            return page, follow(page, data.request, page.rows >= page_size)
+
+        return fetch, finish
 
     def _single_plan(self, query: Query, decoder: PageDecoder) -> Plan:
         limit = query.limit or 0
@@ -273,3 +298,19 @@ class ShotGridBackend:
         from .summaries import SCHEDULE_FIELDS
 
         return SCHEDULE_FIELDS
+
+
+class _Unparsed:
+    """A fetched page body waiting to be parsed, with the request that fetched it."""
+
+    __slots__ = ("body", "request")
+
+    def __init__(self, body: bytes, request: tuple[int, int, int]) -> None:
+        self.body = body
+        self.request = request
+
+
+def _has_next_link(body: bytes) -> bool:
+    """Whether the page's top-level ``links`` has ``next`` (the last ``"links"`` of the body)."""
+    at = body.rfind(b'"links"')
+    return at >= 0 and b'"next"' in body[at:]
