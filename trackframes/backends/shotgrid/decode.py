@@ -227,8 +227,12 @@ class PageDecoder:
 
 
 def _unwrap_entity(arr: pa.Array) -> pa.Array:
+    """Links parsed through the union struct → ``struct<id, type, name>``, whichever shape they came in."""
     inner = pc.struct_field(arr, "data")
-    parts = [pc.coalesce(pc.struct_field(inner, p), pc.struct_field(arr, p)) for p in ("id", "type", "name")]
+    if inner.null_count == len(inner):  # bare links only (the usual case for list pages)
+        parts = [pc.struct_field(arr, p) for p in ("id", "type", "name")]
+    else:
+        parts = [pc.coalesce(pc.struct_field(inner, p), pc.struct_field(arr, p)) for p in ("id", "type", "name")]
     return pa.StructArray.from_arrays(parts, fields=list(ENTITY_STRUCT))
 
 
