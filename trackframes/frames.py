@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from .schema import URL_PARTS, FieldKind, FieldSpec, arrow_schema, pandas_dtype
 
-__all__ = ["shape_table", "shape_batch", "empty_table", "concat", "concat_tables", "to_pandas", "UntypedValueWarning"]
+__all__ = ["shape_table", "shape_batch", "empty_table", "concat_tables", "to_pandas", "UntypedValueWarning"]
 
 
 class UntypedValueWarning(UserWarning):
@@ -55,14 +55,6 @@ def shape_batch(nested: pa.Table, specs: Sequence[FieldSpec]) -> pa.RecordBatch:
 def empty_table(specs: Sequence[FieldSpec]) -> pa.Table:
     """A zero-row table with every column and the right types."""
     return arrow_schema(list(specs)).empty_table()
-
-
-def concat(batches: Iterable[pa.RecordBatch], specs: Sequence[FieldSpec]) -> pa.Table:
-    """Stack batches into one table (an empty, fully typed table when there are none)."""
-    batches = list(batches)
-    if not batches:
-        return empty_table(specs)
-    return pa.Table.from_batches(batches, schema=batches[0].schema)
 
 
 def concat_tables(tables: Sequence[pa.Table], specs: Sequence[FieldSpec]) -> pa.Table:

@@ -350,20 +350,15 @@ class _ProgressBar:
             self.bar.update(self.rows)
 
     def update(self, page: Page[Any]) -> None:
-        with self._lock:
-            self.pages += 1
-            self.rows += page.rows
-            if self.bar is None and self.enabled and (page.next is not None or self.pages > 1):
-                self._open()
-            elif self.bar is not None:
-                self.bar.update(page.rows)
+        """Count a page as it arrives (a continuation shows there will be more than one)."""
+        self.add(page.rows, more=page.next is not None)
 
-    def add(self, rows: int) -> None:
-        """Count rows finished outside the page flow (pages parsed after they arrived)."""
+    def add(self, rows: int, *, more: bool = False) -> None:
+        """Count one page's rows; the bar appears once a second page (or a continuation) is seen."""
         with self._lock:
             self.pages += 1
             self.rows += rows
-            if self.bar is None and self.enabled and self.pages > 1:
+            if self.bar is None and self.enabled and (more or self.pages > 1):
                 self._open()
             elif self.bar is not None:
                 self.bar.update(rows)

@@ -13,31 +13,16 @@ reference; 104 for a missing record is the sandbox's own choice.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
+
+from .problems import error_object as _error_object
 
 __all__ = ["RequestError", "error_object", "bad_request", "not_found"]
 
-_TITLES: dict[int, str] = {
-    400: "Request Parameters invalid.",
-    401: "Unauthorized",
-    404: "Not Found",
-}
-_CODES: dict[int, int] = {400: 103, 401: 102, 404: 104}
-
-
 def error_object(status: int = 400, detail: str | None = None, *, code: int | None = None,
                  title: str | None = None, source: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One error object; ``code`` and ``title`` default from ``status``."""
-    return {
-        "id": uuid.uuid4().hex,
-        "status": status,
-        "code": _CODES.get(status, 103) if code is None else code,
-        "title": _TITLES.get(status, "Error") if title is None else title,
-        "source": source,
-        "detail": detail,
-        "meta": None,
-    }
+    """One error object; ``code`` and ``title`` default from ``status`` (the server's own table)."""
+    return _error_object(status, detail, code=code, title=title, source=source)
 
 
 class RequestError(Exception):

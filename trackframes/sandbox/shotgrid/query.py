@@ -619,23 +619,11 @@ def _bind(ctx: _Ctx, path: _Path, leaf: Pred) -> Pred:
             return leaf(rec.get(name))
         return single
 
-    def multi(rec: dict[str, Any]) -> bool:
-        current = [rec]
-        for link_field, target, is_multi in hops:
-            table = tables[target]
-            reached = []
-            for r in current:
-                value = r.get(link_field)
-                links = (value or ()) if is_multi else ((value,) if value else ())
-                for link in links:
-                    if link.get("type") == target:
-                        hit = table.get(link.get("id"))
-                        if hit is not None:
-                            reached.append(hit)
-            current = reached
-            if not current:
-                return leaf(None)
-        return any(leaf(r.get(name)) for r in current)
+    def multi(rec: dict[str, Any]) -> bool:  # through a multi-entity hop: any record reached matches
+        reached = _follow(store, rec, hops)
+        if not reached:
+            return leaf(None)
+        return any(leaf(r.get(name)) for r in reached)
     return multi
 
 
