@@ -8,7 +8,7 @@
 #
 # Usage:  PY=$(bash scripts/ftrack-venv.sh)
 # Env:    TRACKFRAMES_FTRACK_VENV  venv directory
-#                                  (default: ~/.cache/trackframes/ftrack-venv)
+#                                  (default: ${XDG_CACHE_HOME:-~/.cache}/trackframes/ftrack-venv)
 #         TRACKFRAMES_FTRACK_API   pip requirement to install
 #                                  (default: ftrack-python-api==3.1.0)
 #         PYTHON                   interpreter that creates the venv (default: python3)
@@ -16,6 +16,11 @@
 # Idempotent: when the venv already imports the pinned version, nothing is
 # installed and the script returns at once. Only stdout carries the path;
 # progress goes to stderr.
+#
+# Safety: pip only ever runs with an interpreter whose sys.prefix is that venv
+# directory, so the old pins can never land in another environment. A
+# directory that exists but is not a venv (no pyvenv.cfg) is refused, never
+# cleared.
 set -euo pipefail
 
 VENV="${TRACKFRAMES_FTRACK_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/trackframes/ftrack-venv}"
@@ -27,17 +32,21 @@ VENV_PY="$VENV/bin/python"
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-installed_version() {
-    # Prints the installed ftrack_api version, or nothing.
-    "$VENV_PY" -c 'import ftrack_api; print(ftrack_api.__version__)' 2>/dev/null || true
+own_venv() {
+    # True when $VENV_PY runs inside $VENV itself (a venv, not a base interpreter).
+    [ -x "$VENV_PY" ] || return 1
+    "$VENV_PY" -c '
+import os, sys
+own = sys.prefix != sys.base_prefix and os.path.realpath(sys.prefix) == os.path.realpath(sys.argv[1])
+sys.exit(0 if own else 1)' "$VENV" 2>/dev/null
 }
 
 ready() {
-    # True when the venv imports ftrack_api at the wanted version (any version
-    # when the requirement pins none).
-    [ -x "$VENV_PY" ] || return 1
+    # True when the venv is ours and imports ftrack_api at the wanted version
+    # (any version when the requirement pins none).
+    own_venv || return 1
     local have
-    have="$(installed_version)"
+    have="$("$VENV_PY" -c 'import ftrack_api; print(ftrack_api.__version__)' 2>/dev/null || true)"
     [ -n "$have" ] || return 1
     [ -z "$WANT_VERSION" ] || [ "$have" = "$WANT_VERSION" ]
 }
@@ -45,6 +54,12 @@ ready() {
 if ready; then
     echo "$VENV_PY"
     exit 0
+fi
+
+if [ -e "$VENV" ] && [ ! -f "$VENV/pyvenv.cfg" ] && [ -n "$(ls -A "$VENV" 2>/dev/null)" ]; then
+    echo "$VENV exists and is not a virtual environment (no pyvenv.cfg); refusing to touch it." \
+         "Point TRACKFRAMES_FTRACK_VENV at a new or venv directory." >&2
+    exit 1
 fi
 
 # One builder at a time: parallel test runs may call this script together.
@@ -61,9 +76,15 @@ if ready; then
     exit 0
 fi
 
-if [ ! -x "$VENV_PY" ]; then
+if ! own_venv || ! "$VENV_PY" -m pip --version >/dev/null 2>&1; then
+    # missing, or left half-made by an interrupted build (a venv dir: safe to clear)
     echo "creating venv $VENV" >&2
-    "$PYTHON" -m venv "$VENV" >&2
+    "$PYTHON" -m venv --clear "$VENV" >&2
+fi
+
+if ! own_venv; then
+    echo "$VENV_PY does not run inside $VENV; not installing anything." >&2
+    exit 1
 fi
 
 echo "installing $REQUIREMENT into $VENV" >&2

@@ -1,9 +1,11 @@
 """A deliberately tiny ftrack API server, for proving the ``ftrack_api`` test harness only.
 
 It answers exactly what the real ``ftrack_api.Session`` needs to construct, plus
-``select <attributes> from Project [offset N] [limit M]`` over two fixed projects,
-honouring ``offset``/``limit`` and reporting ``metadata.next.offset`` as the
-ftrack operations spec describes. Everything else is refused with the spec's
+``select <attributes> from Project [where id is <id>] [offset N] [limit M]`` over
+two fixed projects, honouring ``offset``/``limit`` and reporting
+``metadata.next.offset`` as the ftrack operations spec describes. The id filter
+takes both shapes the client sends: ``(id is "<id>")`` from ``session.get`` and
+the unquoted ``id is <id>`` of auto-population. Everything else is refused with the spec's
 error payload. It shares no code with trackframes and is not the ftrack sandbox
 (that one replaces it later).
 
@@ -65,6 +67,7 @@ PROJECTS: list[dict[str, Any]] = [
 
 QUERY = re.compile(
     r"^select\s+(?P<projections>[\w.,\s]+?)\s+from\s+(?P<type>\w+)"
+    r"(?:\s+where\s+(?P<open>\()?id\s+is\s+(?P<quote>\"?)(?P<id>[\w-]+)(?P=quote)(?(open)\)))?"
     r"(?:\s+offset\s+(?P<offset>\d+))?(?:\s+limit\s+(?P<limit>\d+))?\s*$"
 )
 
@@ -76,18 +79,20 @@ def _error(exception: str, content: str) -> dict[str, Any]:
 def _query(expression: str) -> dict[str, Any]:
     match = QUERY.match(expression)
     if not match or match["type"] != "Project":
-        raise LookupError(f"this fake server only answers 'select ... from Project', not {expression!r}")
+        raise LookupError("this fake server only answers 'select ... from Project [where id is <id>]"
+                          f" [offset N] [limit M]', not {expression!r}")
     fields = [f.strip() for f in match["projections"].split(",") if f.strip()]
     unknown = [f for f in fields if f not in SCHEMAS[1]["properties"]]
     if unknown:
         raise LookupError(f"Project has no attribute {unknown[0]!r}")
+    rows = [p for p in PROJECTS if match["id"] in (None, p["id"])]
     offset = int(match["offset"] or 0)
-    limit = int(match["limit"]) if match["limit"] else len(PROJECTS)
-    page = PROJECTS[offset:offset + limit]
+    limit = int(match["limit"]) if match["limit"] else len(rows)
+    page = rows[offset:offset + limit]
     data = [{"__entity_type__": "Project", "id": p["id"], **{f: p[f] for f in fields}} for p in page]
     end = offset + len(page)
     return {"action": "query", "data": data,
-            "metadata": {"next": {"offset": end if end < len(PROJECTS) else None}}}
+            "metadata": {"next": {"offset": end if end < len(rows) else None}}}
 
 
 def answer(operations: Any) -> tuple[int, Any]:

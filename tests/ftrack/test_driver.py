@@ -70,6 +70,43 @@ def test_venv_script_is_idempotent_and_isolates_the_pinned_client(venv_python):
     assert int(pyparsing_version.split(".")[0]) < 3
 
 
+def _offline_pip_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    # Even if the script misbehaved, pip could find nothing to install here.
+    empty = tmp_path / "no-wheels"
+    empty.mkdir(exist_ok=True)
+    return {**os.environ, "TRACKFRAMES_FTRACK_API": "trackframes-no-such-package==0",
+            "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": str(empty), **extra}
+
+
+def test_venv_script_refuses_a_directory_that_is_not_a_venv(tmp_path):
+    target = tmp_path / "not-a-venv"
+    (target / "bin").mkdir(parents=True)
+    (target / "bin" / "python").symlink_to(sys.executable)  # a base interpreter, not a venv
+    (target / "keep.txt").write_text("user data")
+    before = sorted(p.name for p in target.rglob("*"))
+    proc = subprocess.run(["bash", str(VENV_SCRIPT)], capture_output=True, text=True, timeout=120,
+                          env=_offline_pip_env(tmp_path, TRACKFRAMES_FTRACK_VENV=str(target)))
+    assert proc.returncode != 0 and proc.stdout == ""
+    assert "not a virtual environment" in proc.stderr and str(target) in proc.stderr
+    assert "installing" not in proc.stderr
+    assert sorted(p.name for p in target.rglob("*")) == before
+
+
+def test_venv_script_never_runs_pip_with_an_interpreter_outside_the_venv(tmp_path):
+    target = tmp_path / "venv-with-foreign-python"
+    (target / "bin").mkdir(parents=True)
+    (target / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).parent}\n")
+    # a wrapper that execs the base interpreter: it runs with the base prefix, not this venv's
+    wrapper = target / "bin" / "python"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    proc = subprocess.run(["bash", str(VENV_SCRIPT)], capture_output=True, text=True, timeout=120,
+                          env=_offline_pip_env(tmp_path, TRACKFRAMES_FTRACK_VENV=str(target),
+                                               PYTHON="false"))  # and the venv cannot be remade
+    assert proc.returncode != 0 and proc.stdout == ""
+    assert "installing" not in proc.stderr
+
+
 # ---------------------------------------------------------------- the driver against the fake
 
 
@@ -118,6 +155,34 @@ def test_first_one_and_a_failing_step_are_reported_per_step(venv_python):
     assert "ParseError" in refused["error"]["message"]
     # a failed step does not stop the next one
     assert last["ok"] and [r["full_name"] for r in last["result"]] == [p["full_name"] for p in PROJECTS]
+
+
+def test_get_attr_auto_population_and_call(venv_python):
+    bravo = PROJECTS[1]
+    steps = [
+        {"get": ["Project", bravo["id"]]},
+        {"attr": ["Project", bravo["id"], ["full_name", "name"]]},  # get is cached now
+        {"get": ["Project", "no-such-project"]},
+        {"call": [{"action": "query", "expression": "select id, name from Project limit 1"}]},
+    ]
+    with FakeFtrack() as fake:
+        report, _ = drive(venv_python, job_for(fake, steps, record_requests=True))
+    got, attr, missing, call = report["steps"]
+
+    assert got["ok"] and (got["result"]["id"], got["result"]["name"]) == (bravo["id"], bravo["name"])
+    assert "full_name" not in got["result"]  # not projected, not fetched
+    assert queries_sent(got["sent"]) == [
+        f'select id, name from Project where (id is "{bravo["id"]}") offset 0 limit 500']
+    # reading an unprojected attribute fetches it with an unquoted id; "name" is already there
+    assert attr["ok"] and attr["result"] == {"full_name": bravo["full_name"], "name": bravo["name"]}
+    assert queries_sent(attr["sent"]) == [
+        f'select full_name from Project where id is {bravo["id"]} offset 0 limit 500']
+    assert missing["ok"] and missing["result"] is None
+    # session.call returns the decoded batch: entities as dicts, metadata as sent
+    assert call["ok"]
+    (result,) = call["result"]
+    assert [(e["entity_type"], e["name"]) for e in result["data"]] == [("Project", PROJECTS[0]["name"])]
+    assert result["metadata"] == {"next": {"offset": 1}}
 
 
 def test_a_wrong_key_is_a_session_error_that_never_echoes_the_key(venv_python):
