@@ -43,10 +43,15 @@ sys.exit(0 if own else 1)' "$VENV" 2>/dev/null
 
 ready() {
     # True when the venv is ours and imports ftrack_api at the wanted version
-    # (any version when the requirement pins none).
-    own_venv || return 1
+    # (any version when the requirement pins none). One interpreter start.
+    [ -x "$VENV_PY" ] || return 1
     local have
-    have="$("$VENV_PY" -c 'import ftrack_api; print(ftrack_api.__version__)' 2>/dev/null || true)"
+    have="$("$VENV_PY" -c '
+import os, sys
+if sys.prefix == sys.base_prefix or os.path.realpath(sys.prefix) != os.path.realpath(sys.argv[1]):
+    sys.exit(1)
+import ftrack_api
+print(ftrack_api.__version__)' "$VENV" 2>/dev/null || true)"
     [ -n "$have" ] || return 1
     [ -z "$WANT_VERSION" ] || [ "$have" = "$WANT_VERSION" ]
 }
