@@ -23,7 +23,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from .sandbox.serve import serve_forever
+    from .sandbox.launcher import serve_forever
 
     if args.backend != "shotgrid":
         print(f"trackframes sandbox: backend {args.backend!r} is not available yet; use shotgrid.", file=sys.stderr)
