@@ -11,6 +11,6 @@ notebooks and tests (``serve_forever`` is ``trackframes sandbox``, in the foregr
 
 from __future__ import annotations
 
-from .launcher import Sandbox, serve, serve_forever
+from .launcher import PortInUseError, Sandbox, free_port, serve, serve_forever
 
-__all__ = ["Sandbox", "serve", "serve_forever"]
+__all__ = ["PortInUseError", "Sandbox", "free_port", "serve", "serve_forever"]
