@@ -66,8 +66,9 @@ def resolve_field(entity: str, name: str, fields_of: FieldsOf, entities: Iterabl
             )
         if spec.kind is FieldKind.MULTI_ENTITY and not allow_multi:
             raise SchemaError(
-                f"{name!r} goes through {current}.{link}, a multi-entity field: such paths can be used in "
-                f"filters only, not as a field or in order. Fetch {link!r} instead, then "
+                f"{name!r} goes through {current}.{link}, a multi-entity field: such paths work in filters "
+                "only; fields, order, summaries and groupings need single-entity paths. "
+                f"Fetch {link!r} instead, then "
                 f"df.tf.explode({link!r}).tf.expand({link!r}, [{parts[2]!r}]).",
                 name=name, suggestions=[link],
             )
