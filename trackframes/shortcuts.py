@@ -24,8 +24,8 @@ from .schema import FieldKind
 from .suggest import hint, suggest
 from .values import plain, show
 
-__all__ = ["PROJECT_FIELDS", "PEOPLE_FIELDS", "project_link", "project_condition", "projects_frame",
-           "people_frame"]
+__all__ = ["PROJECT_FIELDS", "PEOPLE_FIELDS", "project_link", "project_field", "project_condition",
+           "projects_frame", "people_frame"]
 
 #: Default columns of ``site.projects()`` (those the site has, in this order).
 PROJECT_FIELDS = ("name", "sg_status", "sg_type", "start_date", "end_date", "archived")
@@ -51,14 +51,14 @@ def project_link(site: Any, project: Any, *, include_archived_projects: bool = F
     saying so.
     """
     entity, name_fields, _ = _names(site)
-    known = site.field_specs(entity)
-    name_field = next((f for f in name_fields if f in known), None)
-    archived_field = "archived" if "archived" in known else None
-    wanted = [f for f in (name_field, archived_field) if f]
     project = plain(project)
     if isinstance(project, bool) or not isinstance(project, (str, int, Mapping)) and not _is_row(project):
         raise TypeError(f"project must be a project name, an id or a link such as {{'type': {entity!r}, 'id': 1}}, "
                         f"not {show(project)}.")
+    known = site.field_specs(entity)
+    name_field = next((f for f in name_fields if f in known), None)
+    archived_field = "archived" if "archived" in known else None
+    wanted = [f for f in (name_field, archived_field) if f]
     if isinstance(project, str):
         if name_field is None:
             raise ValueError(f"{entity} records have no name field to look project={project!r} up by; pass an id.")
@@ -68,7 +68,8 @@ def project_link(site: Any, project: Any, *, include_archived_projects: bool = F
             raise ValueError(f"Several {entity} records are named {project!r}; pass project=<id> instead "
                              f"(ids {', '.join(str(i) for i in hits['id'])}).")
         if not len(hits):
-            raise ValueError(f"project={project!r}: no {entity} has that name.{_did_you_mean(site, entity, name_field, project)}")
+            close = _did_you_mean(site, entity, name_field, project)
+            raise ValueError(f"project={project!r}: no {entity} has that name.{close}")
     else:
         rid = _project_id(entity, project)
         hits = site.find(entity, [["id", "is", rid]], wanted, limit=1, include_archived_projects=True, progress=False)
@@ -110,22 +111,33 @@ def _did_you_mean(site: Any, entity: str, name_field: str, name: str) -> str:
     return hint(hints) if hints else (f" Projects: {', '.join(names[:10])}." if names else "")
 
 
-def project_condition(site: Any, entity: str, link: Mapping[str, Any]) -> list[Any]:
-    """The condition that keeps ``entity`` records of one project (``["project", "is", link]``)."""
-    project_entity = link["type"]
-    pointer = {"type": project_entity, "id": link["id"]}
+def project_field(site: Any, entity: str) -> str:
+    """The field of ``entity`` that ``project=`` filters on: ``"project"`` (``"id"`` for projects themselves).
+
+    Checked against the schema before any project is looked up; an entity type
+    without a project link is refused, naming the fields that do link to projects.
+    """
+    project_entity, _, _ = _names(site)
     if entity == project_entity:
-        return ["id", "is", link["id"]]
+        return "id"
     specs = site.field_specs(entity)
     spec = specs.get("project")
     if spec is not None and spec.kind is FieldKind.ENTITY and (not spec.valid_types
                                                                or project_entity in spec.valid_types):
-        return ["project", "is", pointer]
+        return "project"
     links = [n for n, s in specs.items() if s.kind in (FieldKind.ENTITY, FieldKind.MULTI_ENTITY)
              and project_entity in s.valid_types]
-    how = f" Filter on {links[0]!r} instead: [[{links[0]!r}, 'is', {pointer!r}]]." if links else ""
+    how = (f" Filter on {links[0]!r} instead, e.g. [[{links[0]!r}, 'is', {{'type': {project_entity!r}, 'id': 1}}]]."
+           if links else "")
     raise SchemaError(f"{entity} records have no 'project' field, so project= cannot be used with them.{how}",
                       name="project", suggestions=links)
+
+
+def project_condition(field: str, link: Mapping[str, Any]) -> list[Any]:
+    """``[field, "is", ...]`` for :func:`project_field`'s field and a :func:`project_link`."""
+    if field == "id":
+        return ["id", "is", link["id"]]
+    return [field, "is", {"type": link["type"], "id": link["id"]}]
 
 
 def projects_frame(site: Any, *, include_archived_projects: bool = False, fields: Any = None,

@@ -271,12 +271,13 @@ class Site:
             if name not in have:
                 specs.append(spec)
                 have.add(name)
-        if project is not None:
-            from .shortcuts import project_condition, project_link
+        if project is not None:  # the schema allows it: now look the project up
+            from .shortcuts import project_condition, project_field, project_link
 
+            field = project_field(self, entity)
             link = project_link(self, project, include_archived_projects=include_archived_projects)
-            condition = project_condition(self, entity, link)
-            normal = self.backend.check_filters(entity, {"logical_operator": "and", "conditions": [normal, condition]})
+            normal = self.backend.check_filters(
+                entity, {"logical_operator": "and", "conditions": [normal, project_condition(field, link)]})
         query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
         return query, out_specs
 
