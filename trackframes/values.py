@@ -50,8 +50,11 @@ def show(value: Any, limit: int = 80) -> str:
 
     if isinstance(value, pd.DataFrame):
         return f"a DataFrame with columns {list(value.columns)[:6]!r}"
-    if isinstance(value, pd.Series) and len(value) > 6:
-        return f"a Series {value.name!r} of {len(value)} values"
+    if isinstance(value, (pd.Series, pd.Index)) or type(value).__name__ == "ndarray":
+        head = [plain(v) for v in list(value)[:6]]
+        more = ", ..." if len(value) > 6 else ""
+        name = f" {value.name!r}" if getattr(value, "name", None) is not None else ""
+        return f"the {type(value).__name__}{name} [{repr(head)[1:-1]}{more}]"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + " ...]"
 
@@ -142,13 +145,13 @@ def _integer(spec: FieldSpec, value: Any, where: str) -> Any:
 
 
 def _wrong(spec: FieldSpec, value: Any, where: str, wanted: str, *, example: str) -> SchemaError:
-    what = "text" if isinstance(value, str) else type(value).__name__
-    return SchemaError(f"{where}: {show(value)} is {_article(what)} {what}, but {spec.name!r} is a "
+    what = "text" if isinstance(value, str) else f"{_article(type(value).__name__)} {type(value).__name__}"
+    return SchemaError(f"{where}: {show(value)} is {what}, but {spec.name!r} is a "
                        f"{spec.data_type} field, which takes {wanted} (for example {example}).", name=spec.name)
 
 
 def _article(word: str) -> str:
-    return "" if word == "text" else ("an" if word[:1].lower() in "aeiou" else "a")
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _date(spec: FieldSpec, value: Any, where: str) -> str:
