@@ -29,6 +29,7 @@ from .arguments import (check_entity_name, check_fields, check_flag, check_limit
                         convert_tz, parse_order)
 from .backends.base import Backend, EntityInfo, Plan, Query
 from .exceptions import SchemaError
+from .io import ExportResult
 from .paging import Page, fetch_pages
 from .schema import FieldKind, FieldSpec, arrow_schema
 
@@ -228,7 +229,7 @@ class Site:
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
     def export(self, entity: str, path: Any, filters: Filters = None, fields: Fields = None,
                partition_by: Any = None, compression: str = "zstd", *, progress: bool | None = None,
-               include_archived_projects: bool = False) -> Any:
+               include_archived_projects: bool = False) -> ExportResult:
         """Stream records into a Parquet dataset at ``path``, atomically (see docs/export.md)."""
         from .io import export
 
@@ -238,7 +239,7 @@ class Site:
                       compression=compression, progress=progress,
                       include_archived_projects=include_archived_projects)
 
-    def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> Any:
+    def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> ExportResult:
         """Bring a dataset written by :meth:`export` up to date with what changed since."""
         from .io import sync
 
