@@ -214,6 +214,8 @@ def _json_safe(spec: FieldSpec, value: Any, where: str) -> Any:
         return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): _json_safe(spec, _check_number(plain(v), spec, where), where) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(spec, _check_number(plain(v), spec, where), where) for v in value]
     raise SchemaError(f"{where}: {show(value)} ({type(value).__name__}) is not a value that can be sent for "
                       f"{spec.name!r}; use text, a number, True/False, a date or None.", name=spec.name)
 
