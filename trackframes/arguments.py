@@ -110,7 +110,7 @@ def _order_item(item: Any) -> str:
     text = item.strip()
     name = text[1:].strip() if text.startswith("-") else text
     if not name or name[0] in "-+" or any(c.isspace() for c in name):
-        fixed = name.lstrip("-+ ").split()[0] if name.lstrip("-+ ") else ""
+        fixed = "_".join(name.lstrip("-+ ").split())
         suggestion = [("-" if text.startswith("-") else "") + fixed] if fixed else []
         raise SchemaError(f"order item {item!r} is not a field name with an optional leading '-' "
                           f"(descending).{hint(suggestion)}", name=item, suggestions=suggestion)

@@ -92,6 +92,8 @@ QUERY_CASES: list[Case] = [
          ("order", "--content"), ("-content",)),
     Case("order-plus", "10.13", _find("Task", order="+due_date"), tf.SchemaError,
          ("order", "+due_date"), ("due_date",)),
+    Case("order-with-a-space", "10.13", _find("Task", order=["-due date"]), tf.SchemaError,
+         ("order", "-due date"), ("-due_date",)),
     Case("link-of-wrong-type", "10.13", _find("Task", [["entity", "is", {"type": "Sequence", "id": 1}]]),
          tf.SchemaError, ("entity", "Sequence"), ("Shot", "Asset")),
     Case("link-type-typo", "10.13", _find("Task", [["entity", "is", {"type": "Shto", "id": 1}]]),
