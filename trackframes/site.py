@@ -20,12 +20,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import frames
+from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,
+                        convert_tz, parse_order)
 from .backends.base import Backend, EntityInfo, Plan, Query
 from .exceptions import SchemaError
+from .io import ExportResult
 from .paging import Page, fetch_pages
 from .schema import FieldKind, FieldSpec, arrow_schema
 
@@ -33,6 +37,7 @@ __all__ = ["Site"]
 
 Filters = Any
 Fields = Sequence[str] | str | None
+Order = Sequence[str] | str | None
 
 
 class Site:
@@ -71,49 +76,106 @@ class Site:
         return dict(self.backend.fields(entity))
 
     # -- reading ---------------------------------------------------------------
-    def find(self, entity: str, filters: Filters = None, fields: Fields = None, order: Sequence[str] | None = None,
-             limit: int | None = None, *, include_archived_projects: bool = False, retired: bool = False,
-             progress: bool | None = None) -> Any:
-        """Records as a typed DataFrame: ``id`` then the requested fields' columns."""
-        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired)
+    def find(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None,
+             limit: int | None = None, *, project: Any = None, include_archived_projects: bool = False,
+             retired: bool = False, progress: bool | None = None, tz: Any = None) -> pd.DataFrame:
+        """Records as a typed DataFrame: ``id`` then the requested fields' columns.
+
+        ``project`` (a name, an id, or a link/row) keeps the records of one
+        project. ``tz`` (``"Europe/Paris"``) shows the UTC date-time columns in
+        that zone; calendar dates are left as they are.
+        """
+        zone = check_tz(tz)
+        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
+                                       project=project, progress=progress)
         table = self._fetch_table(query, out_specs, progress)
         df = frames.to_pandas(table, out_specs)
         df.attrs["trackframes"] = self._provenance(query, out_specs, filters)
+        if zone is not None:
+            convert_tz(df, zone)
+            df.attrs["trackframes"]["tz"] = str(zone)
         return df
 
-    def find_arrow(self, entity: str, filters: Filters = None, fields: Fields = None,
-                   order: Sequence[str] | None = None, limit: int | None = None, *,
-                   include_archived_projects: bool = False, retired: bool = False,
-                   progress: bool | None = None) -> pa.Table:
+    def find_arrow(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None,
+                   limit: int | None = None, *, project: Any = None, include_archived_projects: bool = False,
+                   retired: bool = False, progress: bool | None = None) -> pa.Table:
         """Like :meth:`find` but returns the typed ``pyarrow.Table``."""
-        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired)
+        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
+                                       project=project, progress=progress)
         table = self._fetch_table(query, out_specs, progress)
         meta = {b"trackframes": _json(self._provenance(query, out_specs, filters))}
         return table.replace_schema_metadata(meta)
 
-    def find_one(self, entity: str, filters: Filters = None, fields: Fields = None,
-                 order: Sequence[str] | None = None, *, include_archived_projects: bool = False,
-                 retired: bool = False) -> Any:
+    def find_one(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None, *,
+                 project: Any = None, include_archived_projects: bool = False, retired: bool = False,
+                 tz: Any = None) -> pd.Series | None:
         """The first matching record as a Series, or ``None``."""
-        df = self.find(entity, filters, fields, order, limit=1, include_archived_projects=include_archived_projects,
-                       retired=retired, progress=False)
+        df = self.find(entity, filters, fields, order, limit=1, project=project,
+                       include_archived_projects=include_archived_projects, retired=retired, progress=False, tz=tz)
         return None if df.empty else df.iloc[0]
 
-    def iter_batches(self, entity: str, filters: Filters = None, fields: Fields = None, *,
+    def iter_batches(self, entity: str, filters: Filters = None, fields: Fields = None, *, project: Any = None,
                      include_archived_projects: bool = False, retired: bool = False,
                      progress: bool | None = None) -> Iterator[pa.RecordBatch]:
         """Typed record batches, one per page, in the order pages arrive (memory stays bounded)."""
-        query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired)
+        query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired,
+                                       project=project, progress=progress)
+        return self._batches(query, progress)
+
+    def _batches(self, query: Query, progress: bool | None) -> Iterator[pa.RecordBatch]:
         for page in self._pages(query, progress):
             yield page.data
 
-    def count(self, entity: str, filters: Filters = None, *, include_archived_projects: bool = False,
-              retired: bool = False) -> int:
+    def count(self, entity: str, filters: Filters = None, *, project: Any = None,
+              include_archived_projects: bool = False, retired: bool = False) -> int:
         """How many records match, counted by the server."""
-        query, _ = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired)
+        query, _ = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired,
+                               project=project)
         return self.backend.count(query)
 
-    async def afind(self, *args: Any, **kwargs: Any) -> Any:
+    # -- shortcuts (trackframes.shortcuts, backends/<name>/search.py) ------------------------------------------
+    def projects(self, *, include_archived_projects: bool = False, fields: Fields = None,
+                 filters: Filters = None) -> pd.DataFrame:
+        """Active projects, by name (archived ones too with ``include_archived_projects=True``).
+
+        Default columns: name, status, type, start and end dates, archived
+        (those the site has); ``fields=`` picks others.
+        """
+        from .shortcuts import projects_frame
+
+        check_flag("include_archived_projects", include_archived_projects)
+        return projects_frame(self, include_archived_projects=include_archived_projects, fields=fields,
+                              filters=filters)
+
+    def people(self, *, include_inactive: bool = False, fields: Fields = None,
+               filters: Filters = None) -> pd.DataFrame:
+        """Active people, by name (disabled accounts too with ``include_inactive=True``).
+
+        Default columns: name, login, email, department, status (those the site has).
+        """
+        from .shortcuts import people_frame
+
+        check_flag("include_inactive", include_inactive)
+        return people_frame(self, include_inactive=include_inactive, fields=fields, filters=filters)
+
+    def search(self, text: str, entity_types: Any = None, *, limit: int | None = 100) -> pd.DataFrame:
+        """Records whose name contains ``text``, as a frame: type, id, name (server-side text search).
+
+        ``entity_types`` is a list of entity types, or a dict of entity type →
+        filters for that type; by default the usual production types. At most
+        ``limit`` matches (``None``: all).
+        """
+        if self.backend.name != "shotgrid":
+            raise NotImplementedError(f"Text search is not available on the {self.backend.name} backend yet.")
+        from .backends.shotgrid.search import text_search
+
+        df = text_search(self.backend, text, entity_types, limit=limit)
+        df.attrs["trackframes"] = {"site": self.url, "backend": self.backend.name, "kind": "search",
+                                   **df.attrs.get("trackframes", {}),
+                                   "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        return df
+
+    async def afind(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
         """:meth:`find` without blocking the event loop."""
         return await asyncio.to_thread(self.find, *args, **kwargs)
 
@@ -123,42 +185,42 @@ class Site:
 
     # -- summaries, schema frames and schedules (trackframes.summaries, trackframes.schedule) --------------
     def summarize(self, entity: str, summaries: Any, filters: Filters = None, grouping: Any = None, *,
-                  include_archived_projects: bool = False) -> Any:
+                  include_archived_projects: bool = False) -> pd.DataFrame:
         """Server-side summaries as a tidy DataFrame (overall summaries in ``attrs["total"]``)."""
         from .summaries import summarize
 
         return summarize(self, entity, summaries, filters, grouping,
                          include_archived_projects=include_archived_projects)
 
-    async def asummarize(self, *args: Any, **kwargs: Any) -> Any:
+    async def asummarize(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
         """:meth:`summarize` without blocking the event loop."""
         return await asyncio.to_thread(self.summarize, *args, **kwargs)
 
-    def entities(self, project: Any = None) -> Any:
+    def entities(self, project: Any = None) -> pd.DataFrame:
         """One row per entity type: API name, display name, visible."""
         from .summaries import entities_frame
 
         return entities_frame(self, project=project)
 
-    def schema(self, entity: str, project: Any = None) -> Any:
+    def schema(self, entity: str, project: Any = None) -> pd.DataFrame:
         """One row per field of ``entity``: name, display name, data type, pandas dtype, ..."""
         from .summaries import schema_frame
 
         return schema_frame(self, entity, project=project)
 
-    def work_day_rules(self, start: Any, end: Any, project: Any = None, user: Any = None) -> Any:
+    def work_day_rules(self, start: Any, end: Any, project: Any = None, user: Any = None) -> pd.DataFrame:
         """One row per day: date, working, description, reason."""
         from .schedule import work_day_rules
 
         return work_day_rules(self, start, end, project=project, user=user)
 
-    def tasks(self, project: Any = None, filters: Filters = None) -> Any:
+    def tasks(self, project: Any = None, filters: Filters = None) -> pd.DataFrame:
         """The canonical schedule frame (same columns on every backend; see docs/schedules.md)."""
         from .schedule import tasks_frame
 
         return tasks_frame(self, project=project, filters=filters)
 
-    def timelogs(self, project: Any = None, start: Any = None, end: Any = None) -> Any:
+    def timelogs(self, project: Any = None, start: Any = None, end: Any = None) -> pd.DataFrame:
         """The canonical time-log frame: date, minutes, user, task, project."""
         from .schedule import timelogs_frame
 
@@ -167,31 +229,38 @@ class Site:
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
     def export(self, entity: str, path: Any, filters: Filters = None, fields: Fields = None,
                partition_by: Any = None, compression: str = "zstd", *, progress: bool | None = None,
-               include_archived_projects: bool = False) -> Any:
+               include_archived_projects: bool = False) -> ExportResult:
         """Stream records into a Parquet dataset at ``path``, atomically (see docs/export.md)."""
         from .io import export
 
+        check_progress(progress)
+        check_flag("include_archived_projects", include_archived_projects)
         return export(self, entity, path, filters=filters, fields=fields, partition_by=partition_by,
                       compression=compression, progress=progress,
                       include_archived_projects=include_archived_projects)
 
-    def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> Any:
+    def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> ExportResult:
         """Bring a dataset written by :meth:`export` up to date with what changed since."""
         from .io import sync
 
+        check_progress(progress)
         return sync(self, path, progress=progress, overlap=overlap)
 
     # -- internals ---------------------------------------------------------------
-    def _query(self, entity: str, filters: Filters, fields: Fields, order: Sequence[str] | None,
-               limit: int | None, include_archived_projects: bool, retired: bool) -> tuple[Query, list[FieldSpec]]:
-        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-            raise ValueError(f"limit must be a whole number >= 0 or None, not {limit!r}")
-        if isinstance(order, str):
-            order = [o.strip() for o in order.split(",") if o.strip()]
+    def _query(self, entity: str, filters: Filters, fields: Fields, order: Order, limit: Any,
+               include_archived_projects: bool, retired: bool, *, project: Any = None,
+               progress: Any = None) -> tuple[Query, list[FieldSpec]]:
+        """Check every argument (nothing is sent but schema reads and a project lookup); build the query."""
+        entity = check_entity_name(entity)
+        limit = check_limit(limit)
+        check_progress(progress)
+        include_archived_projects = check_flag("include_archived_projects", include_archived_projects)
+        retired = check_flag("retired", retired)
+        order = parse_order(order)
+        fields = check_fields(fields)
         normal = self.backend.check_filters(entity, filters)
         out_specs = self.backend.resolve_fields(entity, fields)
         specs = list(out_specs)
-        order = list(order or [])
         have = {s.name for s in specs}
         for item in order:  # order by a field that was not asked for: fetch it, drop it later
             name = item.lstrip("-")
@@ -203,6 +272,13 @@ class Site:
             if name not in have:
                 specs.append(spec)
                 have.add(name)
+        if project is not None:  # the schema allows it: now look the project up
+            from .shortcuts import project_condition, project_field, project_link
+
+            field = project_field(self, entity)
+            link = project_link(self, project, include_archived_projects=include_archived_projects)
+            normal = self.backend.check_filters(
+                entity, {"logical_operator": "and", "conditions": [normal, project_condition(field, link)]})
         query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
         return query, out_specs
 
