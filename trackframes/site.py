@@ -167,13 +167,13 @@ class Site:
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
     def export(self, entity: str, path: Any, filters: Filters = None, fields: Fields = None,
                partition_by: Any = None, compression: str = "zstd", *, progress: bool | None = None,
-               include_archived_projects: bool = False) -> Any:
+               include_archived_projects: bool = False, overwrite: bool = False) -> Any:
         """Stream records into a Parquet dataset at ``path``, atomically (see docs/export.md)."""
         from .io import export
 
         return export(self, entity, path, filters=filters, fields=fields, partition_by=partition_by,
                       compression=compression, progress=progress,
-                      include_archived_projects=include_archived_projects)
+                      include_archived_projects=include_archived_projects, overwrite=overwrite)
 
     def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> Any:
         """Bring a dataset written by :meth:`export` up to date with what changed since."""

@@ -237,7 +237,7 @@ def test_metadata_records_the_query_and_never_credentials(sb, site, tmp_path):
 def test_export_replaces_a_dataset_and_leaves_no_temporary_directory(site, tmp_path):
     path = tmp_path / "ds"
     site.export("Shot", path, fields=["code"])
-    site.export("Task", path, fields=["content"])
+    site.export("Task", path, fields=["content"], overwrite=True)
     pd.testing.assert_frame_equal(read_parquet(path), site.find("Task", fields=["content"]))
     assert siblings(path) == []
     assert not list(path.rglob("*.parquet"))[0].name.startswith(".")
@@ -270,7 +270,9 @@ def test_a_failing_export_keeps_the_previous_dataset(fresh, tmp_path):
         fresh.knobs.error_probability = 1.0
         try:
             with pytest.raises(tf.ServerError):
-                site.export("Version", path, fields=["code"])
+                site.export("Task", path, fields=["content"])  # a refresh that fails
+            with pytest.raises(tf.ServerError):
+                site.export("Version", path, fields=["code"], overwrite=True)
         finally:
             fresh.knobs.error_probability = 0.0
         assert tree_digest(path) == before
@@ -303,3 +305,32 @@ def test_a_dataset_moved_aside_by_an_unfinished_swap_is_put_back(site, tmp_path)
     assert siblings(path) == []
     assert set(tree_digest(path)) == set(before)  # same files: nothing changed on the site
     assert METADATA_FILE in before
+
+
+# -- the summary line --------------------------------------------------------------------------------------------
+
+
+def test_the_summary_says_1_file_and_kilobytes_for_a_small_dataset(site, tmp_path):
+    path = tmp_path / "one"
+    result = site.export("Shot", path, filters=[["id", "is", int(site.find("Shot")["id"].iloc[0])]])  # all fields
+    size = sum(p.stat().st_size for p in path.rglob("*.parquet"))
+    assert result.rows == 1 and result.files == 1 and 1000 <= size < 1_000_000
+    text = str(result)
+    assert text.startswith(f"1 Shot row in {path} (1 file, {size / 1000:.1f} KB); fetched 1, removed 0"), text
+
+
+def test_the_summary_counts_files_and_rows_in_the_plural(site, tmp_path):
+    path = tmp_path / "many"
+    result = site.export("Task", path, fields=["content"], partition_by="project.name")
+    n_files = len(list(path.rglob("*.parquet")))
+    assert n_files > 1
+    assert f"{result.rows:,d} Task rows in {path} ({n_files} files, " in str(result)
+
+
+@pytest.mark.parametrize("size, text", [(0, "0 B"), (999, "999 B"), (1000, "1.0 KB"), (15_360, "15.4 KB"),
+                                        (999_949, "999.9 KB"), (999_950, "1.0 MB"), (42_300_000, "42.3 MB"),
+                                        (7 * 10**9, "7.0 GB"), (3 * 10**12, "3.0 TB")])
+def test_human_sizes(size, text):
+    from trackframes.io.export import human_size
+
+    assert human_size(size) == text
