@@ -27,7 +27,7 @@ from .atomic import METADATA_FILE
 from .errors import CorruptDatasetError, NotADatasetError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "read_metadata", "write_metadata", "schema_to_json", "schema_from_json",
-           "specs_to_json", "specs_from_json", "clean_url", "check_same_site", "check_compatible", "query_identity",
+           "specs_to_json", "specs_from_json", "clean_url", "check_same_site", "check_compatible", "listed_files", "query_identity",
            "query_differences", "iso", "parse_iso"]
 
 FORMAT = "trackframes-dataset"
@@ -97,6 +97,18 @@ def _check_keys(meta: Mapping[str, Any], path: Path) -> None:
             decode(meta[key])
         except Exception as exc:  # noqa: BLE001 - whatever is wrong inside, the key is unreadable
             raise _corrupt(path, f"has an unreadable {key!r} ({type(exc).__name__}: {exc})") from None
+
+
+def listed_files(path: Path, meta: Mapping[str, Any]) -> list[str]:
+    """The data files ``meta`` lists, as paths under ``path``; ``CorruptDatasetError`` when one is missing."""
+    files = [str(Path(path) / f["path"]) for f in meta["files"]]
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        more = f" ({len(missing) - 1} more are missing too)" if len(missing) > 1 else ""
+        raise CorruptDatasetError(f"{missing[0]} is missing: {path} lists it in {METADATA_FILE} but it is not there"
+                                  f"{more}; the dataset is damaged. Export it again to rebuild it.", path=path,
+                                  file=missing[0])
+    return files
 
 
 def _corrupt(path: Path, what: str) -> CorruptDatasetError:
