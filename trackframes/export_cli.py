@@ -46,7 +46,7 @@ def add_export_parsers(subparsers: Any) -> None:
     exp.add_argument("-o", "--output", required=True, help="dataset directory to write")
     exp.add_argument("-p", "--partition-by", action="append", metavar="KEY",
                      help="Hive partition key, repeatable: a column (project.name) or COLUMN:PERIOD "
-                          "(updated_at:month; periods year, month, day)")
+                          "(updated_at:month; periods year, month, week, day)")
     exp.add_argument("--compression", default="zstd", choices=COMPRESSIONS, help="Parquet codec (default: zstd)")
     exp.add_argument("--include-archived-projects", action="store_true",
                      help="also export records of archived projects")

@@ -37,6 +37,12 @@ def _family(dtype: object) -> str:
     return str(dtype)
 
 
+def _iso_weeks(values: pd.Series) -> pd.Series:
+    """``2026-W09`` for each value (ISO week-year and week, from Python's calendar), None for a missing one."""
+    return pd.Series([None if pd.isna(v) else "{}-W{:02d}".format(*v.isocalendar()[:2]) for v in values],
+                     index=values.index, dtype=object)
+
+
 def _dirs(root: Path) -> set[str]:
     return {p.name for p in root.iterdir() if p.is_dir()}
 
@@ -129,6 +135,10 @@ def test_empty_export_keeps_every_column(site, tmp_path):
      [("updated_at_month", lambda df: df["updated_at"].dt.strftime("%Y-%m"))]),
     ({"due_date": "year"}, ["content", "due_date"], ["content", "due_date"],
      [("due_date_year", lambda df: df["due_date"].dt.strftime("%Y"))]),
+    ("updated_at:week", ["content", "updated_at"], ["content", "updated_at"],
+     [("updated_at_week", lambda df: _iso_weeks(df["updated_at"]))]),
+    ({"due_date": "week"}, ["content", "due_date"], ["content", "due_date"],
+     [("due_date_week", lambda df: _iso_weeks(df["due_date"]))]),
     (["sg_status_list", "project.id"], ["content", "task_assignees"],
      ["content", "task_assignees", "sg_status_list", "project"],
      [("sg_status_list", lambda df: df["sg_status_list"].astype(object)),
@@ -189,7 +199,8 @@ def test_partition_values_that_need_encoding(fresh, tmp_path):
     (["projct.name"], "Did you mean 'project'"),
     ("content:month", "needs a date or timestamp"),
     ("updated_at", "by a period"),
-    ("updated_at:week", "Unknown partition period"),
+    ("updated_at:weak", "Unknown partition period 'weak'.*Did you mean 'week'"),
+    ("updated_at:fortnight", "use one of year, month, week, day"),
     (["task_assignees"], "Cannot partition"),
     (["id"], "own directory"),
 ])

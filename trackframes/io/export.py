@@ -105,7 +105,8 @@ def export(site: Any, entity: str, path: str | Path, *, filters: Any = None, fie
         site: a :class:`trackframes.Site`.
         entity, filters, fields: as for :meth:`~trackframes.Site.find` (``None`` or ``"*"``: all fields).
         partition_by: Hive partition keys: column names (``["project.name"]``), or a date/timestamp column
-            cut to a period: ``"updated_at:month"`` or ``{"updated_at": "month"}`` (year, month, day).
+            cut to a period: ``"updated_at:month"`` or ``{"updated_at": "month"}`` (year, month, week, day;
+            a week is an ISO week, ``updated_at_week=2026-W09``).
             A partition column whose field was not asked for is added to the fields.
         compression: Parquet codec: zstd, snappy, gzip, brotli, lz4 or none.
         progress: progress bars (default: the connection's setting).
