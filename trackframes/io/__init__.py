@@ -13,7 +13,8 @@
 (True, True, 0)
 
 Modules: :mod:`.export` (streaming writer, watermark rule), :mod:`.sync`
-(upserts and removals), :mod:`.read`, :mod:`.partition` (Hive keys),
+(upserts and removals), :mod:`.read`, :mod:`.scan` (read filters, damaged
+files named), :mod:`.flat` (frames for Excel and CSV), :mod:`.partition` (Hive keys),
 :mod:`.writer` (bounded-memory Parquet writer), :mod:`.metadata`
 (``_trackframes.json``), :mod:`.atomic` (temporary directory, swap),
 :mod:`.lock` (the writers' lock) and :mod:`.errors` (dataset errors).

@@ -108,8 +108,10 @@ class Staging:
             recover(self.path)
             _check_replaceable(self.path)
             self.tmp.mkdir()
-        except BaseException:
+        except BaseException as exc:
             self._lock.release()
+            if _refused_by_storage(exc):
+                raise write_failed(self.path, exc, previous=is_dataset(self.path)) from exc  # type: ignore[arg-type]
             raise
         return self
 
@@ -119,9 +121,8 @@ class Staging:
                 shutil.rmtree(self.tmp, ignore_errors=True)
         finally:
             self._lock.release()
-        if (isinstance(exc, OSError) and not isinstance(exc, TrackframesError) and not self.committed
-                and exc.errno in STORAGE_ERRNOS):
-            raise write_failed(self.path, exc, previous=is_dataset(self.path)) from exc
+        if not self.committed and _refused_by_storage(exc):
+            raise write_failed(self.path, exc, previous=is_dataset(self.path)) from exc  # type: ignore[arg-type]
 
     # -- the swap ------------------------------------------------------------------
     def commit(self) -> None:
@@ -144,6 +145,12 @@ class Staging:
         self.committed = True
         _fsync_dir(self.path.parent)
         shutil.rmtree(aside, ignore_errors=True)
+
+
+def _refused_by_storage(exc: BaseException | None) -> bool:
+    """True for an ``OSError`` that means the storage refused a write (full, quota, read-only, I/O)."""
+    return (isinstance(exc, OSError) and not isinstance(exc, TrackframesError)
+            and exc.errno in STORAGE_ERRNOS)
 
 
 def _check_replaceable(path: Path) -> None:
