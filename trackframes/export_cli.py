@@ -51,10 +51,12 @@ def add_export_parsers(subparsers: Any) -> None:
     exp.add_argument("-o", "--output", required=True, help="dataset directory to write")
     exp.add_argument("-p", "--partition-by", action="append", metavar="KEY",
                      help="Hive partition key, repeatable: a column (project.name) or COLUMN:PERIOD "
-                          "(updated_at:month; periods year, month, day)")
+                          "(updated_at:month; periods year, month, week, day)")
     exp.add_argument("--compression", default="zstd", choices=COMPRESSIONS, help="Parquet codec (default: zstd)")
     exp.add_argument("--include-archived-projects", action="store_true",
                      help="also export records of archived projects")
+    exp.add_argument("--overwrite", action="store_true",
+                     help="replace a dataset of another query at the output path")
     _connection_arguments(exp)
     exp.set_defaults(func=run_export)
 
@@ -155,7 +157,8 @@ def run_export(args: argparse.Namespace) -> int:
         with _site(args, _progress(args)) as site:
             return export(site, args.entity, args.output, filters=filters, fields=fields,
                           partition_by=args.partition_by, compression=args.compression,
-                          progress=_progress(args), include_archived_projects=args.include_archived_projects)
+                          progress=_progress(args), include_archived_projects=args.include_archived_projects,
+                          overwrite=args.overwrite)
 
     return _run("export", args, work)
 

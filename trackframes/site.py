@@ -229,7 +229,7 @@ class Site:
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
     def export(self, entity: str, path: Any, filters: Filters = None, fields: Fields = None,
                partition_by: Any = None, compression: str = "zstd", *, progress: bool | None = None,
-               include_archived_projects: bool = False) -> ExportResult:
+               include_archived_projects: bool = False, overwrite: bool = False) -> ExportResult:
         """Stream records into a Parquet dataset at ``path``, atomically (see docs/export.md)."""
         from .io import export
 
@@ -237,7 +237,7 @@ class Site:
         check_flag("include_archived_projects", include_archived_projects)
         return export(self, entity, path, filters=filters, fields=fields, partition_by=partition_by,
                       compression=compression, progress=progress,
-                      include_archived_projects=include_archived_projects)
+                      include_archived_projects=include_archived_projects, overwrite=overwrite)
 
     def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> ExportResult:
         """Bring a dataset written by :meth:`export` up to date with what changed since."""
