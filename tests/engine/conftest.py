@@ -39,6 +39,9 @@ class Data:
     specs: list[FieldSpec]
     fields: dict[str, Field]
 
+    def __repr__(self) -> str:
+        return f"<{self.entity}: {self.table.num_rows} rows, {len(self.specs)} fields>"
+
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Any]:

@@ -51,6 +51,9 @@ class Field:
     values: list[Any]          # non-null scalar values (wire form), link dicts, or list elements
     names: list[str]           # link names / text values to cut pieces from
 
+    def __repr__(self) -> str:
+        return f"<field {self.spec.name}>"
+
 
 def wire(value: Any) -> Any:
     if isinstance(value, datetime):
