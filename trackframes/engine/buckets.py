@@ -6,7 +6,7 @@ row in one bucket per linked record or tag, once each), and ``heads[b]`` is the
 bucket's :class:`Head`: its ``group_value`` and ``group_name`` exactly as the
 server returns them, and the key the server orders groups by.
 
-Group values and names (the sandbox's ``_summarize`` is the reference):
+Group values and names (the sandbox server is the reference):
 
 * ``exact``: one group per value. Links give ``{"type", "id", "name"}`` named after the
   link; dates ``"YYYY-MM-DD"``, date-times ``"YYYY-MM-DDThh:mm:ssZ"``; text is

@@ -20,7 +20,7 @@ The semantics are the server's (the sandbox's query engine is the reference):
   and compare at whole seconds. Relative relations follow :class:`~trackframes.engine.clock.Clock`.
 * An empty group (``and`` or ``or``) matches every row.
 
-Dotted fields (``entity.Shot.sg_sequence``) are read from their own columns: a
+Dotted fields (``entity.Shot.code``) are read from their own columns: a
 record whose link does not reach the field holds null there, as on the server.
 
 >>> import trackframes as tf
@@ -28,9 +28,11 @@ record whose link does not reach the field holds null there, as on the server.
 >>> from trackframes.query import parse_filters
 >>> with tf.sandbox.serve(scale=0.02, seed=1) as sb:
 ...     site = sb.connect(progress=False)
-...     table = site.find_arrow("Task", fields=["content", "sg_status_list", "task_assignees"])
-...     specs = site.backend.resolve_fields("Task", ["content", "sg_status_list", "task_assignees"])
-...     tree = parse_filters([["sg_status_list", "in", ["ip", "rev"]], ["task_assignees", "is_not", None]])
+...     fields = ["content", "due_date", "task_assignees"]
+...     table = site.find_arrow("Task", fields=fields)
+...     specs = site.backend.resolve_fields("Task", fields)
+...     tree = parse_filters({"filter_operator": "any", "filters": [["content", "contains", "ANIM"],
+...                                                                ["task_assignees", "is", None]]})
 ...     mine = set(table.filter(mask(table, tree, specs)).column("id").to_pylist())
 ...     theirs = set(site.find("Task", tree.to_dict(), ["id"])["id"])
 >>> mine == theirs
@@ -380,7 +382,7 @@ def _link_hits(leaf: _Leaf, ids: pa.Array, types: pa.Array, names: pa.Array) -> 
             try:
                 wanted = pa.array(eids, ids.type)
             except (pa.ArrowInvalid, pa.ArrowTypeError):
-                raise leaf.bad(f"links whose ids are {ids.type} values") from None
+                raise leaf.bad(f"link values whose ids are {ids.type}") from None
             out |= to_bool(pc.equal(types, etype)) & to_bool(pc.is_in(ids, value_set=wanted))
         return out
     if op == "type_is":
@@ -402,7 +404,7 @@ def _null_arg(leaf: _Leaf) -> tuple[bool, bool]:
         return leaf.value is None, False
     if leaf.op == "in":
         if not isinstance(leaf.value, (list, tuple)):
-            raise leaf.bad("a list of links")
+            raise leaf.bad("a list of link values")
         return False, any(v is None for v in leaf.value)
     return False, False
 

@@ -1,8 +1,8 @@
 """Summaries of a shaped table, in total and per (nested) group: :func:`summarize`.
 
 The result is the :class:`~trackframes.summaries.SummaryResult` a backend's
-``summarize`` returns, with every value as the server returns it (the sandbox's
-``_summarize`` is the reference), so :func:`trackframes.summaries.summary_frame`
+``summarize`` returns, with every value as the server returns it (the sandbox
+server is the reference), so :func:`trackframes.summaries.summary_frame`
 turns either into the same frame. Groups are described in
 :mod:`trackframes.engine.buckets`. "Values" below are a field's non-null
 (non-empty) values in the group:
