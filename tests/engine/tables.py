@@ -68,7 +68,7 @@ def table(rows: dict | None = None, specs: list[FieldSpec] = SPECS) -> pa.Table:
             continue
         base, part = name.rsplit(".", 1)
         values = rows[base]
-        if part in ("id", "type", "name"):
+        if next(s for s in specs if s.name == base).kind is FieldKind.ENTITY:
             at = {"type": 0, "id": 1, "name": 2}[part]
             arrays.append(pa.array([None if v is None else v[at] for v in values], field.type))
         else:
