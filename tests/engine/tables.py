@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pyarrow as pa
 
-from trackframes.schema import ENTITY_STRUCT, FieldKind, FieldSpec, arrow_schema
+from trackframes.schema import FieldKind, FieldSpec, arrow_schema
 
 UTC = timezone.utc
 D = date

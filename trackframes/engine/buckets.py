@@ -30,9 +30,8 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -69,8 +68,7 @@ GROUPING_KINDS: dict[str, frozenset[FieldKind]] = {
 _UTC = timezone.utc
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     """One group: its value and name as the server returns them, and its ordering key."""
 
     value: Any

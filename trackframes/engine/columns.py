@@ -22,7 +22,7 @@ from ..exceptions import SchemaError
 from ..query.filters import hint, suggest
 from ..schema import URL_PARTS, FieldKind, FieldSpec
 
-__all__ = ["Specs", "spec_map", "spec_for", "column", "link_columns", "text", "fold", "fold_value",
+__all__ = ["Specs", "spec_map", "spec_for", "column", "link_columns", "text", "fold",
            "present", "elements", "any_per_row", "to_bool", "url_present", "EMPTY_MEANS_NULL"]
 
 Specs = Mapping[str, FieldSpec] | Iterable[FieldSpec]
@@ -99,11 +99,6 @@ def fold(arr: pa.Array) -> pa.Array:
     encoded = pc.dictionary_encode(arr)
     lowered = pa.array([v.lower() for v in encoded.dictionary.to_pylist()], pa.string())
     return pc.take(lowered, encoded.indices)
-
-
-def fold_value(value: str) -> str:
-    """A filter value folded like :func:`fold`."""
-    return value.lower()
 
 
 def to_bool(arr: Any) -> np.ndarray:
