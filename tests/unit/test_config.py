@@ -20,8 +20,10 @@ def test_defaults_verify_tls_and_sensible_sizes():
     assert s.url == "https://a.example.com"
 
 
-def test_ca_bundle_path_from_env():
-    assert resolve("https://a.example.com", env={"TRACKFRAMES_VERIFY": "/etc/ca.pem"}).verify == "/etc/ca.pem"
+def test_ca_bundle_path_from_env(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert resolve("https://a.example.com", env={"TRACKFRAMES_VERIFY": str(bundle)}).verify == str(bundle)
 
 
 @pytest.mark.parametrize("options, message", [
