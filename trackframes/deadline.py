@@ -94,7 +94,7 @@ class Deadline:
     def exceeded(self, doing: str, **kwargs: object) -> DeadlineExceeded:
         """The error to raise when time ran out while ``doing`` something."""
         return DeadlineExceeded(
-            f"{self.what} ran out of time: its deadline of {self.seconds:g} s passed while {doing}. "
+            f"{self.what} ran out of time: its deadline of {self.seconds:g} s passed while {doing.rstrip('.')}. "
             "Pass connect(deadline=...) with more seconds for long fetches.",
             deadline=self.seconds, **kwargs)
 

@@ -75,9 +75,12 @@ class Failure:
 
 
 def classify(exc: BaseException, *, method: str, url: str, timeout: float, phase: str = "send",
-             verify: bool | str | None = True, proxies: Any = None) -> Failure:
-    """What went wrong, from an exception raised while sending (``phase="send"``) or reading the body."""
-    where, doing = origin(url), f"{method} {path_of(url)}"
+             verify: bool | str | None = True, proxies: Any = None, what: str | None = None) -> Failure:
+    """What went wrong, from an exception raised while sending (``phase="send"``) or reading the body.
+
+    ``what`` names the request in messages (default: method and path).
+    """
+    where, doing = origin(url), what or f"{method} {path_of(url)}"
     cause = LowLevelError.of(exc)
     tls = _find(exc, ssl.SSLError)
     if tls is not None or isinstance(exc, requests.exceptions.SSLError) or _find(exc, u3.SSLError) is not None:

@@ -167,7 +167,8 @@ class _StatusOnly:
 class Transport:
     """A pooled session with per-request timeouts, a per-call deadline and retries; knows no tracker.
 
-    ``site`` (the site root URL) lets a redirect error name the root to use instead.
+    ``site`` (the site root URL) lets a redirect error name the root to use instead;
+    ``retry_after_max`` caps each wait a ``Retry-After`` header asks for.
     """
 
     def __init__(
@@ -181,6 +182,7 @@ class Transport:
         adapter: BaseAdapter | None = None,
         deadline: float = DEFAULT_DEADLINE,
         site: str | None = None,
+        retry_after_max: float = RETRY_AFTER_MAX,
     ) -> None:
         self.timeout = float(timeout)
         self.max_retries = max_retries
@@ -188,6 +190,7 @@ class Transport:
         self.verify = verify
         self.proxies = dict(proxies) if proxies else None
         self.site = site
+        self.retry_after_max = float(retry_after_max)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept-Encoding"] = "gzip, deflate"  # the encodings _decode knows
@@ -224,23 +227,23 @@ class Transport:
         send = {"params": params, "data": data, "headers": headers, "auth": auth}
         retry: Retry | None = make_retry(self.max_retries)
         attempts = 0
-        doing, status = "sending the first request", None
+        doing, status = "sending the request", None
         while True:
             remaining = deadline.remaining()
             if remaining <= 0:
-                raise deadline.exceeded(f"{what} was {doing}", status=status, url=path_of(url))
+                raise deadline.exceeded(_while(deadline, what, doing), status=status, url=path_of(url))
             attempts += 1
             started = time.monotonic()
-            outcome = self._attempt(method, url, min(self.timeout, remaining), send)
+            outcome = self._attempt(method, url, min(self.timeout, remaining), send, what)
             if isinstance(outcome, Failure):
                 if outcome.timeout and remaining < self.timeout:  # the deadline, not timeout=, cut it short
-                    raise deadline.exceeded(f"{what} was waiting for an answer", url=path_of(url)) \
+                    raise deadline.exceeded(_while(deadline, what, "waiting for an answer"), url=path_of(url)) \
                         from outcome.cause
                 retry = _count(retry, method, url, outcome) if outcome.retryable else None
                 if retry is None:
                     raise outcome.error(attempts=attempts, url=path_of(url)) from outcome.cause
                 wait = retry.get_backoff_time()
-                doing, status = f"retrying after this failure: {outcome.message}", None
+                doing, status = f"retrying after this failure: {outcome.message.rstrip('.')}", None
                 log.debug("%s: %s; retrying in %.2f s", what, outcome.kind, wait)
             else:
                 response = outcome
@@ -256,7 +259,7 @@ class Transport:
                 wait = self._wait_for(response, retry, deadline, what, url)
                 doing, status = f"waiting to retry after HTTP {response.status_code}", response.status_code
             if wait >= deadline.remaining():
-                raise deadline.exceeded(f"{what} was {doing}", status=status, url=path_of(url))
+                raise deadline.exceeded(_while(deadline, what, doing), status=status, url=path_of(url))
             if wait > 0:
                 time.sleep(wait)
 
@@ -264,7 +267,8 @@ class Transport:
         self.session.close()
 
     # -- one attempt -----------------------------------------------------------------
-    def _attempt(self, method: str, url: str, budget: float, send: dict[str, Any]) -> requests.Response | Failure:
+    def _attempt(self, method: str, url: str, budget: float, send: dict[str, Any],
+                 what: str) -> requests.Response | Failure:
         """One try: the response with its whole body read within ``budget`` seconds, or why not."""
         end = time.monotonic() + budget
         verify = None if self.verify is True else self.verify  # None: REQUESTS_CA_BUNDLE may apply
@@ -274,15 +278,16 @@ class Transport:
                                             proxies=self.proxies, **send)
         except (requests.RequestException, u3.HTTPError, OSError, ValueError) as exc:
             failure = classify(exc, method=method, url=url, timeout=self.timeout, verify=self.verify,
-                               proxies=self.proxies)
+                               proxies=self.proxies, what=what)
         else:
             _forget_secrets(response.request, send["auth"])
-            failure = self._read_body(response, end, method, url)
+            failure = self._read_body(response, end, method, url, what)
             if failure is None:
                 return response
         return failure
 
-    def _read_body(self, response: requests.Response, end: float, method: str, url: str) -> Failure | None:
+    def _read_body(self, response: requests.Response, end: float, method: str, url: str,
+                   what: str) -> Failure | None:
         """Read the whole body by ``end`` (monotonic), one socket read at a time."""
         raw = response.raw
         if response._content is not False or raw is None:  # already read (HandlerAdapter)
@@ -305,7 +310,7 @@ class Transport:
             body = _decode(b"".join(chunks), response.headers.get("Content-Encoding", ""))
         except (u3.HTTPError, OSError, ValueError, EOFError, zlib.error) as exc:
             failure = classify(exc, method=method, url=url, timeout=self.timeout, phase="body",
-                               verify=self.verify)
+                               verify=self.verify, what=what)
         finally:
             if sock is not None:
                 try:
@@ -334,9 +339,9 @@ class Transport:
                     f"{deadline.seconds:g} s; try again later.")
             if status == 429:
                 raise RateLimitError(text, retry_after=asked, status=status, url=path_of(url))
-            raise deadline.exceeded(f"{what} was asked to wait {asked:g} s (HTTP {status}, Retry-After)",
+            raise deadline.exceeded(_while(deadline, what, f"asked to wait {asked:g} s (HTTP {status}, Retry-After)"),
                                     status=status, url=path_of(url))
-        return min(asked, RETRY_AFTER_MAX)
+        return min(asked, self.retry_after_max)
 
     def _redirected(self, response: requests.Response, method: str, url: str) -> TransportError:
         location = requests.compat.urljoin(url, response.headers.get("Location", ""))
@@ -353,6 +358,11 @@ class Transport:
         return TransportError(f"The site redirected {method} {path_of(url)} to {target} (HTTP {status}); {hint}. "
                               "API requests do not follow redirects, because a redirected POST loses its body.",
                               status=status, url=path_of(url))
+
+
+def _while(deadline: Deadline, what: str, doing: str) -> str:
+    """What was going on when the deadline passed, without naming the call twice."""
+    return doing if deadline.what == what else f"{what} was {doing}"
 
 
 def _count(retry: Retry | None, method: str, url: str, failure: Failure) -> Retry | None:
