@@ -17,8 +17,9 @@ through. Actions for the usual faults are below; a new fault is a new function
 
 ``tls=`` (an ``ssl.SSLContext`` with a certificate loaded) makes it an HTTPS
 front for a plain-HTTP upstream. Every request seen is recorded in
-``proxy.seen`` as ``(method, path, headers, body)``, and ``proxy.wire`` holds
-the raw bytes each request arrived as.
+``proxy.seen`` as ``(method, path, headers, body)``, ``proxy.wire`` holds the
+raw bytes each request arrived as, and ``proxy.answers`` the ``(path, body)``
+of each answer fetched from upstream.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class Exchange:
         self.upstream.request(self.method, path or self.path, body=payload, headers=headers)
         answer = self.upstream.getresponse()
         data = answer.read()
+        with self.proxy._lock:
+            self.proxy.answers.append((self.path, data))
         return Upstream(answer.status, answer.reason, list(answer.getheaders()), data)
 
     def head(self, status: int, reason: str, headers: Iterable[tuple[str, str]], length: int) -> bytes:
@@ -230,6 +233,7 @@ class FaultProxy:
         self.rules: list[Rule] = []
         self.seen: list[_Seen] = []
         self.wire: list[bytes] = []
+        self.answers: list[tuple[str, bytes]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._clients: set[socket.socket] = set()
