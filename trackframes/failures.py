@@ -83,6 +83,9 @@ def classify(exc: BaseException, *, method: str, url: str, timeout: float, phase
     where, doing = origin(url), what or f"{method} {path_of(url)}"
     cause = LowLevelError.of(exc)
     tls = _find(exc, ssl.SSLError)
+    if tls is not None and phase == "body":  # TLS broke mid-answer: the connection broke
+        return Failure("body_reset", True, f"The connection to {where} broke while the answer to {doing} was "
+                       f"arriving ({_innermost(exc)}).", cause)
     if tls is not None or isinstance(exc, requests.exceptions.SSLError) or _find(exc, u3.SSLError) is not None:
         return _tls(tls or exc, where, verify, cause)
     if isinstance(exc, requests.exceptions.ProxyError) or _find(exc, u3.ProxyError) is not None:

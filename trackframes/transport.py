@@ -308,7 +308,7 @@ class Transport:
                     break
                 chunks.append(chunk)
             body = _decode(b"".join(chunks), response.headers.get("Content-Encoding", ""))
-        except (u3.HTTPError, OSError, ValueError, EOFError, zlib.error) as exc:
+        except (u3.HTTPError, OSError, ValueError) as exc:
             failure = classify(exc, method=method, url=url, timeout=self.timeout, phase="body",
                                verify=self.verify, what=what)
         finally:
@@ -395,16 +395,26 @@ def _socket_of(raw: Any) -> Any:
 def _decode(body: bytes, encoding: str) -> bytes:
     """Undo ``Content-Encoding`` (gzip, deflate; applied in order, so undone in reverse)."""
     for name in reversed([e.strip().lower() for e in encoding.split(",") if e.strip()]):
-        if name in ("gzip", "x-gzip"):
-            body = gzip.decompress(body)
-        elif name == "deflate":
-            try:
-                body = zlib.decompress(body)
-            except zlib.error:
-                body = zlib.decompress(body, -zlib.MAX_WBITS)
-        elif name != "identity":
-            raise u3.DecodeError(f"unsupported Content-Encoding {name!r}")
+        problem = None
+        try:
+            if name in ("gzip", "x-gzip"):
+                body = gzip.decompress(body)
+            elif name == "deflate":
+                body = _inflate(body)
+            elif name != "identity":
+                problem = f"unsupported Content-Encoding {name!r}"
+        except (OSError, EOFError, zlib.error) as exc:
+            problem = f"a broken {name} body ({type(exc).__name__})"
+        if problem:
+            raise u3.DecodeError(problem)
     return body
+
+
+def _inflate(body: bytes) -> bytes:
+    try:
+        return zlib.decompress(body)
+    except zlib.error:
+        return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send it
 
 
 def _forget_secrets(request: requests.PreparedRequest | None, auth: Any) -> None:

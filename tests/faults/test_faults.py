@@ -173,3 +173,34 @@ def test_a_deadline_scope_bounds_several_requests_together(proxy, upstream):
         with pytest.raises(DeadlineExceeded, match="ten schema reads ran out of time: its deadline of 2 s"):
             within(15, many)
     assert 2 <= proxy.requests_to("/schema") < 10
+
+
+# -- compressed answers (the transport reads bodies itself, so it decodes them too) -------------------
+def gzipped(ex):
+    import gzip
+
+    answer = ex.forward()
+    body = gzip.compress(answer.body)
+    headers = [(k, v) for k, v in answer.headers if k.lower() != "content-encoding"]
+    ex.respond(answer.status, headers + [("Content-Encoding", "gzip")], body)
+
+
+def broken_gzip(ex):
+    answer = ex.forward()
+    ex.respond(answer.status, answer.headers + [("Content-Encoding", "gzip")], b"\x1f\x8b not really gzip")
+
+
+def test_gzip_encoded_answers_give_the_clean_rows(proxy, upstream, clean):
+    rule = proxy.add(gzipped)
+    with through(proxy, upstream) as site:
+        got = within(30, lambda: site.find("Task", fields=FIELDS))
+    assert rule.hits > 3
+    assert any(k.lower() == "accept-encoding" and "gzip" in v for k, v in proxy.seen[0].headers)
+    pd.testing.assert_frame_equal(got, clean)
+
+
+def test_a_broken_gzip_body_is_a_clear_error(proxy, upstream):
+    proxy.add(broken_gzip, path=SEARCH)
+    with through(proxy, upstream, max_retries=0) as site:
+        with pytest.raises(tf.TransportError, match="could not be decompressed"):
+            within(15, lambda: site.find("Task", fields=FIELDS))
