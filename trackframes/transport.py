@@ -212,11 +212,14 @@ class Transport:
 
     def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None, data: Any = None,
                 headers: Mapping[str, str] | None = None, auth: AuthBase | None = None,
-                deadline: Deadline | None = None, what: str | None = None) -> requests.Response:
+                deadline: Deadline | None = None, what: str | None = None, timeout: float | None = None,
+                **extra: Any) -> requests.Response:
         """Send one request, retrying as the policy allows, and return the whole answer.
 
-        The answer's body is read before this returns. The deadline is ``deadline``,
-        else the surrounding :func:`trackframes.deadline.scope`'s, else a new one.
+        The answer's body is read before this returns. ``timeout`` overrides the
+        transport's for this request; ``extra`` (``json=``, ``files=``...) goes to
+        ``requests``. ``what`` names the request in messages. The deadline is
+        ``deadline``, else the surrounding :func:`trackframes.deadline.scope`'s, else a new one.
         Failures without an HTTP answer raise :class:`~trackframes.TransportError`
         (:class:`~trackframes.failures.RequestTimeout`,
         :class:`~trackframes.deadline.DeadlineExceeded`); a 429/5xx that outlasts
@@ -224,7 +227,11 @@ class Transport:
         """
         what = what or f"{method} {path_of(url)}"
         deadline = deadline or current() or self.new_deadline(what)
-        send = {"params": params, "data": data, "headers": headers, "auth": auth}
+        for reserved in ("stream", "allow_redirects", "verify", "proxies"):
+            if reserved in extra:
+                raise TypeError(f"Transport.request() sets {reserved}= itself; configure it on the Transport.")
+        limit = self.timeout if timeout is None else float(timeout)
+        send = {"params": params, "data": data, "headers": headers, "auth": auth, **extra}
         retry: Retry | None = make_retry(self.max_retries)
         attempts = 0
         doing, status = "sending the request", None
@@ -234,9 +241,9 @@ class Transport:
                 raise deadline.exceeded(_while(deadline, what, doing), status=status, url=path_of(url))
             attempts += 1
             started = time.monotonic()
-            outcome = self._attempt(method, url, min(self.timeout, remaining), send, what)
+            outcome = self._attempt(method, url, min(limit, remaining), send, what, limit)
             if isinstance(outcome, Failure):
-                if outcome.timeout and remaining < self.timeout:  # the deadline, not timeout=, cut it short
+                if outcome.timeout and remaining < limit:  # the deadline, not timeout=, cut it short
                     raise deadline.exceeded(_while(deadline, what, "waiting for an answer"), url=path_of(url)) \
                         from outcome.cause
                 retry = _count(retry, method, url, outcome) if outcome.retryable else None
@@ -267,8 +274,8 @@ class Transport:
         self.session.close()
 
     # -- one attempt -----------------------------------------------------------------
-    def _attempt(self, method: str, url: str, budget: float, send: dict[str, Any],
-                 what: str) -> requests.Response | Failure:
+    def _attempt(self, method: str, url: str, budget: float, send: dict[str, Any], what: str,
+                 limit: float) -> requests.Response | Failure:
         """One try: the response with its whole body read within ``budget`` seconds, or why not."""
         end = time.monotonic() + budget
         verify = None if self.verify is True else self.verify  # None: REQUESTS_CA_BUNDLE may apply
@@ -277,17 +284,17 @@ class Transport:
                                             allow_redirects=False, verify=verify,
                                             proxies=self.proxies, **send)
         except (requests.RequestException, u3.HTTPError, OSError, ValueError) as exc:
-            failure = classify(exc, method=method, url=url, timeout=self.timeout, verify=self.verify,
+            failure = classify(exc, method=method, url=url, timeout=limit, verify=self.verify,
                                proxies=self.proxies, what=what)
         else:
             _forget_secrets(response.request, send["auth"])
-            failure = self._read_body(response, end, method, url, what)
+            failure = self._read_body(response, end, method, url, what, limit)
             if failure is None:
                 return response
         return failure
 
-    def _read_body(self, response: requests.Response, end: float, method: str, url: str,
-                   what: str) -> Failure | None:
+    def _read_body(self, response: requests.Response, end: float, method: str, url: str, what: str,
+                   limit: float) -> Failure | None:
         """Read the whole body by ``end`` (monotonic), one socket read at a time."""
         raw = response.raw
         if response._content is not False or raw is None:  # already read (HandlerAdapter)
@@ -309,7 +316,7 @@ class Transport:
                 chunks.append(chunk)
             body = _decode(b"".join(chunks), response.headers.get("Content-Encoding", ""))
         except (u3.HTTPError, OSError, ValueError) as exc:
-            failure = classify(exc, method=method, url=url, timeout=self.timeout, phase="body",
+            failure = classify(exc, method=method, url=url, timeout=limit, phase="body",
                                verify=self.verify, what=what)
         finally:
             if sock is not None:
