@@ -97,6 +97,8 @@ def test_a_misspelt_trackframes_verify_is_refused_with_the_accepted_spellings(no
     assert "true" in message and "false" in message and "CA bundle" in message
 
 
-def test_a_directory_of_certificates_is_a_valid_verify_path(tmp_path):
+def test_a_directory_of_certificates_and_a_pathlib_path_are_valid_verify_values(tmp_path, pki):
     site = tf.connect("https://studio.example.com", auth=tf.ScriptKey("s", "k"), verify=str(tmp_path))
     assert site.backend.transport.verify == str(tmp_path)
+    site = tf.connect("https://studio.example.com", auth=tf.ScriptKey("s", "k"), verify=pki["ca"].pem)
+    assert site.backend.transport.verify == str(pki["ca"].pem)
