@@ -21,23 +21,29 @@ import orjson
 
 from ...auth import Credential, ScriptKey, Secret, SessionToken, Token, TokenProvider, UserPassword
 from ...exceptions import AuthError
-from ...transport import Transport
+from ...transport import SecretForm, Transport
 from .errors import raise_for_response
 
 __all__ = ["grant_body", "make_token_provider", "token_claims"]
 
 
-def grant_body(credential: Credential) -> dict[str, str]:
-    """The form fields of the grant for a credential (secrets revealed only here)."""
+def grant_body(credential: Credential) -> dict[str, "str | Secret"]:
+    """The form fields of the grant for a credential; secret fields stay :class:`Secret` until sent.
+
+    >>> import trackframes as tf
+    >>> grant_body(tf.ScriptKey("reports", "k3y", sudo_as="jane"))
+    {'grant_type': 'client_credentials', 'client_id': 'reports', 'client_secret': ***, 'scope': 'sudo_as_login:jane'}
+    """
+    body: dict[str, str | Secret]
     if isinstance(credential, ScriptKey):
         body = {"grant_type": "client_credentials", "client_id": credential.script_name,
-                "client_secret": credential.script_key.reveal()}
+                "client_secret": credential.script_key}
     elif isinstance(credential, UserPassword):
-        body = {"grant_type": "password", "username": credential.login, "password": credential.password.reveal()}
+        body = {"grant_type": "password", "username": credential.login, "password": credential.password}
         if credential.otp is not None:
-            body["auth_token"] = credential.otp.reveal()
+            body["auth_token"] = credential.otp
     elif isinstance(credential, SessionToken):
-        body = {"grant_type": "session_token", "session_token": credential.token.reveal()}
+        body = {"grant_type": "session_token", "session_token": credential.token}
     else:
         raise AuthError(
             f"{type(credential).__name__} does not work with ShotGrid; use tf.ScriptKey, tf.UserPassword "
@@ -51,12 +57,16 @@ def grant_body(credential: Credential) -> dict[str, str]:
 
 def make_token_provider(transport: Transport, token_url: str, credential: Credential,
                         margin: float = 60.0) -> TokenProvider:
-    """A :class:`TokenProvider` that grants and refreshes against ``token_url``."""
+    """A :class:`TokenProvider` that grants and refreshes against ``token_url``.
+
+    The grant's secrets travel as :class:`~trackframes.transport.SecretForm`, so
+    they are plain text only while the request is being prepared.
+    """
     kind = type(credential).__name__
 
-    def post(body: dict[str, str]) -> Token:
-        response = transport.request("POST", token_url, data=body,
-                                     headers={"Accept": "application/json"})
+    def post(fields: dict[str, str | Secret]) -> Token:
+        response = transport.request("POST", token_url, auth=SecretForm(fields),
+                                     headers={"Accept": "application/json"}, what="Authentication")
         raise_for_response(response, what="Authentication", credential=kind)
         try:
             payload = orjson.loads(response.content)
@@ -68,7 +78,7 @@ def make_token_provider(transport: Transport, token_url: str, credential: Creden
     grant: Callable[[], Token] = lambda: post(grant_body(credential))  # noqa: E731
 
     def refresh(refresh_token: Secret) -> Token:
-        return post({"grant_type": "refresh_token", "refresh_token": refresh_token.reveal()})
+        return post({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
     return TokenProvider(grant, refresh, margin=margin)
 

@@ -22,7 +22,8 @@ from ...auth import Credential
 from ...config import Settings
 from ...paging import Page, id_ranges
 from ...schema import FieldSpec
-from ...transport import Transport
+from ...deadline import Deadline, current, scope
+from ...transport import HeaderAuth, Transport
 from ..base import EntityInfo, Plan, Query
 from .auth import make_token_provider, token_claims
 from .decode import PageDecoder, RawPage
@@ -59,24 +60,31 @@ class ShotGridBackend:
 
     # -- HTTP ----------------------------------------------------------------
     def request(self, method: str, path: str, *, what: str, params: Mapping[str, Any] | None = None,
-                body: Any = None, content_type: str = "application/json") -> requests.Response:
+                body: Any = None, content_type: str = "application/json",
+                deadline: Deadline | None = None) -> requests.Response:
         """One authorized request; a 401 "Token Expired" renews the token and sends it again.
 
         A request can outlive a short token while it waits out rate limits, so
-        renewal is allowed a few times before the 401 is reported.
+        renewal is allowed a few times before the 401 is reported. The bearer
+        header stays a :class:`~trackframes.auth.Secret` until it is written to
+        the wire (:class:`~trackframes.transport.HeaderAuth`). ``deadline`` (else
+        the surrounding :func:`trackframes.deadline.scope`'s) bounds the token
+        requests and every retry of this request together.
         """
         data = None if body is None else orjson.dumps(body)
-        for attempt in range(1, TOKEN_RENEWALS + 2):
-            header = self.tokens.header()
-            headers = {"Authorization": header, "Accept": "application/json"}
-            if data is not None:
-                headers["Content-Type"] = content_type
-            response = self.transport.request(method, self.api + path, params=params, data=data, headers=headers)
-            if attempt <= TOKEN_RENEWALS and is_token_expired(response):
-                self.tokens.expire(header)
-                continue
-            raise_for_response(response, what=what, credential=self.credential_kind)
-            return response
+        headers = {"Accept": "application/json"}
+        if data is not None:
+            headers["Content-Type"] = content_type
+        with scope(deadline or current() or self.transport.new_deadline(what)):
+            for attempt in range(1, TOKEN_RENEWALS + 2):
+                authorization = self.tokens.authorization()
+                response = self.transport.request(method, self.api + path, params=params, data=data,
+                                                  headers=headers, auth=HeaderAuth(authorization), what=what)
+                if attempt <= TOKEN_RENEWALS and is_token_expired(response):
+                    self.tokens.expire(authorization)
+                    continue
+                raise_for_response(response, what=what, credential=self.credential_kind)
+                return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     def get_json(self, path: str, *, what: str, params: Mapping[str, Any] | None = None) -> Any:
