@@ -305,13 +305,13 @@ def shell_environment(bin_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_page(path: Path, workdir: Path) -> PageRun:
+def run_page(path: Path, workdir: Path, namespace: dict[str, Any] | None = None) -> PageRun:
     """Run every code block of a page in order (python in one namespace, in ``workdir``)."""
     import trackframes as tf
 
     blocks = parse_blocks(path.read_text(encoding="utf-8"))
     run = PageRun()
-    namespace: dict[str, Any] = {"__name__": "docs"}
+    namespace = {"__name__": "docs"} if namespace is None else namespace
     sandbox: list[Any] = []
 
     def harness_sandbox() -> Any:
