@@ -154,11 +154,20 @@ def matches(expected: str, actual: str) -> bool:
 
 
 def claims(code: str) -> dict[int, str]:
-    """The ``# -> value`` comments of a python block: block line -> value."""
-    found = {}
+    """The ``# -> value`` comments of a python block: the block line of the expression they end -> value.
+
+    A claim ends the line of its expression, or stands alone on the line right after it.
+
+    >>> claims("x = 1\\nx + 1   # -> 2\\nx * 3\\n# -> 3\\n")
+    {2: '2', 3: '3'}
+    """
+    found: dict[int, str] = {}
     for tok in tokenize.generate_tokens(io.StringIO(code).readline):
         if tok.type == tokenize.COMMENT and (m := _CLAIM.match(tok.string)):
-            found[tok.start[0]] = m.group(1).strip()
+            line = tok.start[0] - 1 if tok.line.lstrip().startswith("#") else tok.start[0]
+            if line in found:
+                raise DocError(f"block line {tok.start[0]}: two '# ->' claims for one expression")
+            found[line] = m.group(1).strip()
     return found
 
 

@@ -19,7 +19,8 @@ The conventions the pages follow (docs/quickstart.md's "Writing these pages" rep
   (scripts/fresh-venv-check.sh, scripts/test.sh, the browser test). Absolute paths are refused.
 * ```text, ```console, ```json and bare ``` blocks are not code.
 * Claim 1, ``# -> value``: a comment ``# -> value`` at the end of a top-level expression
-  statement means that the expression's repr (or its str) matches ``value``.
+  statement (on its last line, or alone on the line right after it) means that the
+  expression's repr (or its str) matches ``value``.
 * Claim 2, output block: a ```text block right after a code block (nothing but blank lines
   between) is what that block prints on stdout (progress bars go to stderr and do not count).
 * Matching, for both: runs of whitespace (newlines included) count as one space, and ``...``

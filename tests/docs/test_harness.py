@@ -53,6 +53,15 @@ def test_arrow_claims_are_checked_against_the_repr_or_the_str(tmp_path):
         run_page(bad, tmp_path)
 
 
+def test_an_arrow_claim_may_stand_alone_on_the_line_after_its_expression(tmp_path):
+    good = page(tmp_path, "~~~python\nwords = ['a', 'b']\n'-'.join(words)\n# -> a-b\n~~~\n")
+    assert run_page(good, tmp_path).claims == 1
+    with pytest.raises(DocError, match="claims '# -> a b'"):
+        run_page(page(tmp_path, "~~~python\n'-'.join(['a', 'b'])\n# -> a b\n~~~\n"), tmp_path)
+    with pytest.raises(DocError, match="must end a top-level expression"):
+        run_page(page(tmp_path, "~~~python\nx = 1\n\n# -> 1\n~~~\n"), tmp_path)
+
+
 def test_an_arrow_claim_on_an_assignment_or_inside_a_block_is_refused(tmp_path):
     with pytest.raises(DocError, match="must end a top-level expression"):
         run_page(page(tmp_path, "~~~python\nx = 1   # -> 1\n~~~\n"), tmp_path)
