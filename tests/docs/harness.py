@@ -65,7 +65,8 @@ SHELL_VARIABLES: dict[str, Callable[[Any], str]] = {
     "REFRESH": lambda sb: _refresh_token(sb),
 }
 
-#: Shell commands that are shown but not run here, exactly as written (whitespace aside), and why.
+#: Shell commands that are shown but not run here, exactly as written (spacing, quoting and a trailing
+#: comment aside), and why.
 EXCLUDED: dict[str, str] = {
     "pip install . && trackframes demo":
         "README's install-and-demo line: scripts/fresh-venv-check.sh runs it as written in a fresh venv",
@@ -255,8 +256,16 @@ def shell_commands(code: str) -> list[str]:
     return commands
 
 
+def _words(command: str) -> tuple[str, ...]:
+    """A command as its shell words (quoting and a trailing comment aside)."""
+    return tuple(shlex.split(command, comments=True))
+
+
+_EXCLUDED_WORDS = {_words(command) for command in EXCLUDED}
+
+
 def _program(command: str) -> str:
-    words = shlex.split(command, comments=True)
+    words = list(_words(command))
     while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
         words = words[1:]
     return words[0] if words else ""
@@ -267,7 +276,7 @@ def run_shell(block: Block, path: Path, run: PageRun, env: dict[str, str], cwd: 
     """Run a shell block's commands (the excluded ones aside) with bash; returns their stdout."""
     kept = []
     for command in shell_commands(block.code):
-        if " ".join(command.split()) in EXCLUDED:
+        if _words(command) in _EXCLUDED_WORDS:
             run.excluded.append(command)
             continue
         program = _program(command)
