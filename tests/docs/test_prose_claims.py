@@ -27,3 +27,17 @@ def test_what_works_today_says_the_truth_about_other_backends(backend):
     assert "**What works today:**" in README and "not available yet" in README
     with pytest.raises(NotImplementedError, match="not available yet"):
         tf.connect("https://studio.example.com", backend=backend, auth=tf.BearerToken("t"))
+
+
+def test_every_doc_page_is_linked_from_the_readme():
+    linked = set(re.findall(r"\]\((docs/[^)#]+\.md)\)", README))
+    pages = {p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md")}
+    assert pages - linked == set(), "pages the README does not link to"
+
+
+@pytest.mark.parametrize("page", [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))],
+                         ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_relative_links_point_at_files_that_exist(page):
+    targets = re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8"))
+    missing = [t for t in targets if not (page.parent / t).exists()]
+    assert missing == []
