@@ -222,24 +222,34 @@ def run_python(block: Block, namespace: dict[str, Any], path: Path, run: PageRun
     offset = block.line - 1
     ast.increment_lineno(tree, offset)
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        for stmt in tree.body:
-            expected = wanted.pop((stmt.end_lineno or stmt.lineno) - offset, None)
-            if expected is None:
-                exec(compile(ast.Module([stmt], type_ignores=[]), str(path), "exec"), namespace)
-                continue
-            if not isinstance(stmt, ast.Expr):
-                raise DocError(f"{path.name}:{stmt.end_lineno}: a '# ->' claim must end a top-level "
-                               "expression (not an assignment or a compound statement)")
-            value = eval(compile(ast.Expression(stmt.value), str(path), "eval"), namespace)
-            run.claims += 1
-            if not (matches(expected, repr(value)) or matches(expected, str(value))):
-                raise DocError(f"{path.name}:{stmt.end_lineno}: claims '# -> {expected}' but the value is "
-                               f"{_short(repr(value))}")
+    try:
+        with contextlib.redirect_stdout(printed):
+            _run_statements(tree, wanted, offset, namespace, path, run)
+    except BaseException:
+        sys.stdout.write(printed.getvalue())  # what the block printed before it failed, for the report
+        raise
     if wanted:
         line = min(wanted) + offset
         raise DocError(f"{path.name}:{line}: a '# ->' claim must end a top-level expression")
     return printed.getvalue()
+
+
+def _run_statements(tree: ast.Module, wanted: dict[int, str], offset: int, namespace: dict[str, Any],
+                    path: Path, run: PageRun) -> None:
+    """Execute a block's top-level statements one by one, evaluating and checking those with a claim."""
+    for stmt in tree.body:
+        expected = wanted.pop((stmt.end_lineno or stmt.lineno) - offset, None)
+        if expected is None:
+            exec(compile(ast.Module([stmt], type_ignores=[]), str(path), "exec"), namespace)
+            continue
+        if not isinstance(stmt, ast.Expr):
+            raise DocError(f"{path.name}:{stmt.end_lineno}: a '# ->' claim must end a top-level "
+                           "expression (not an assignment or a compound statement)")
+        value = eval(compile(ast.Expression(stmt.value), str(path), "eval"), namespace)
+        run.claims += 1
+        if not (matches(expected, repr(value)) or matches(expected, str(value))):
+            raise DocError(f"{path.name}:{stmt.end_lineno}: claims '# -> {expected}' but the value is "
+                           f"{_short(repr(value))}")
 
 
 def shell_commands(code: str) -> list[str]:
