@@ -47,7 +47,7 @@ from urllib3.util.retry import Retry
 from ._version import __version__
 from .auth import Secret
 from .deadline import DEFAULT_DEADLINE, Deadline, current
-from .exceptions import RateLimitError, TransportError
+from .exceptions import RateLimitError, TrackframesError, TransportError
 from .failures import Failure, classify
 from .urls import origin, path_of
 
@@ -283,6 +283,8 @@ class Transport:
             response = self.session.request(method, url, timeout=Timeout(total=budget), stream=True,
                                             allow_redirects=False, verify=verify,
                                             proxies=self.proxies, **send)
+        except TrackframesError:
+            raise  # raised by our own auth hook while preparing the request (an AuthError is an OSError too)
         except (requests.RequestException, u3.HTTPError, OSError, ValueError) as exc:
             failure = classify(exc, method=method, url=url, timeout=limit, verify=self.verify,
                                proxies=self.proxies, what=what)
