@@ -358,6 +358,8 @@ class _Parser:
             self.fail(f"expected an operator (is, is_not, in, like, >, has, any...) after {path}, "
                       f"found {op_token.describe()}")
         self.next()
+        if op == "is" and self.at_word("not"):
+            self.fail(f'write {path} is_not ..., not "is not"')
         if op in ("has", "any"):
             self.expect("(", f'"(" after {spelling}')
             condition = None if self.peek.kind == ")" else self.expr(depth + 1)
