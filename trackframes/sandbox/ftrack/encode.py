@@ -40,6 +40,7 @@ from .values import format_datetime
 __all__ = ["projection_tree", "encode_records", "encode_value", "entity_reference"]
 
 Tree = dict[str, "Tree"]
+_PLAIN = (str, int, float, bool)
 
 
 def projection_tree(store: Store, entity_type: str, paths: Iterable[str]) -> Tree:
@@ -149,14 +150,18 @@ def encode_records(store: Store, records: Iterable[Record], tree: Tree, *,
         for attr in store.system_projections(record.type):
             out.setdefault(attr, encode_value(record.data.get(attr)))
         props = store.properties(record.type)
+        data = record.data
         for attr in here:
             if not props[attr].is_relation:
-                out[attr] = encode_value(record.data.get(attr))
-        for attr, prop in props.items():  # relations in the client's merge order
-            if attr not in here or not prop.is_relation:
-                continue
+                value = data.get(attr)
+                out[attr] = value if value is None or type(value) in _PLAIN else encode_value(value)
+        relations = [attr for attr in here if props[attr].is_relation]
+        if len(relations) > 1:  # in the client's merge order: the schema's property order
+            position = store.property_positions(record.type)
+            relations.sort(key=position.__getitem__)
+        for attr in relations:
             found = store.follow(record, attr)
-            if prop.is_many:
+            if props[attr].is_many:
                 out[attr] = [encode(child, here[attr]) for child in found]
             else:
                 out[attr] = None if found is None else encode(found, here[attr])

@@ -161,6 +161,8 @@ class Store:
         self._check_relation_names()
         self._links = {(t, p.name): self._link(t, p) for t, props in self._props.items()
                        for p in props.values() if p.is_relation}
+        self._roots = {name: self.root_of(name) for name in self._flat}
+        self._positions = {name: {attr: i for i, attr in enumerate(props)} for name, props in self._props.items()}
         self.unresolved = sorted(f"{t}.{a}" for (t, a), link in self._links.items() if link.kind == "empty")
         self._served = [self._flat[name] for name in self._schemas]
         self.schema_hash = schema_hash(self._served)
@@ -400,10 +402,15 @@ class Store:
 
     def get(self, name: str, key: Any) -> Record | None:
         """The record of ``name`` (or a type below it) with primary key ``key`` (a value or a tuple)."""
-        self.schema(name)
+        if name not in self._roots:
+            self.schema(name)
         keys = key if isinstance(key, tuple) else (key,)
-        found = self._by_key.get(self.root_of(name), {}).get(keys)
-        return found if found is not None and self.is_a(found.type, name) else None
+        found = self._by_key.get(self._roots[name], {}).get(keys)
+        return found if found is not None and (found.type == name or self.is_a(found.type, name)) else None
+
+    def property_positions(self, name: str) -> dict[str, int]:
+        """``{attribute: index}`` in the order of the schema's ``properties``."""
+        return self._positions[name]
 
     def add(self, name: str, data: Mapping[str, Any]) -> Record:
         """Validate ``data`` against the schema of ``name``, fill defaults, store and return the record."""
