@@ -42,7 +42,7 @@ from .syntax import BoolOp, Comparison, Expr, Literal, Not, OrderKey, Path, Quer
 from .values import coerce, like_matcher, sort_key, text_key
 
 __all__ = ["evaluate", "matching", "compile_where", "order_records", "resolve_path", "path_values",
-           "scalar_getter", "check_projections", "parse"]
+           "scalar_getter", "check_projections"]
 
 Predicate = Callable[[Record], "bool | None"]
 
