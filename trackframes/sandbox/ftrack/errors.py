@@ -10,9 +10,11 @@ below when the client sent ``ftrack-strict-api: true``.
 >>> err.status
 400
 
-The exception *names* are the ones the real server and its clients use where
-known (``InvalidCredentialsError``, ``ValidationError``); ``ParseError`` for a
-malformed expression is a guess (unverified against a real server).
+``InvalidCredentialsError`` for a bad key is the real server's name. Which
+names a real server gives query errors is **unverified**: the sandbox answers
+``ParseError`` for bad syntax and ``ValidationError`` (a name ftrack's clients
+know) for unknown types, attributes and bad values. The ``TooManyRequestsError``
+of the rate-limit knob is a guess too.
 """
 
 from __future__ import annotations
