@@ -4,6 +4,7 @@ documented operators and clauses, the shapes ftrack_api sends, and positioned er
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path as FilePath
 
@@ -15,9 +16,11 @@ from trackframes.sandbox.ftrack.syntax import (
     Aggregate, BoolOp, Comparison, Literal, Not, OrderKey, Path, Query, Relation, Subquery,
 )
 
-SPECS = FilePath("/work/shared/specs")
-if not SPECS.is_dir():  # the repository's copy of the seed documents, when present
-    SPECS = FilePath(__file__).resolve().parents[2] / "specs"
+SPEC_FILES = ("ftrack-api-operations.txt", "ftrack-api-overview.txt", "ftrack-python-api-intro.txt")
+# the seed documents: TRACKFRAMES_SPECS, else the shared folder next to the repository
+SPECS = next((FilePath(p) for p in (os.environ.get("TRACKFRAMES_SPECS", ""), "/work/shared/specs",
+                                     FilePath(__file__).resolve().parents[3] / "shared" / "specs")
+              if p and (FilePath(p) / SPEC_FILES[0]).is_file()), None)
 
 
 def P(dotted: str) -> Path:
@@ -32,7 +35,7 @@ def spec_expressions() -> list[tuple[str, str]]:
     """Every query expression written in the ftrack specs: the ``"expression"`` values of the
     operations spec's JSON examples and the ``session.query(...)`` strings of the intro."""
     found: list[tuple[str, str]] = []
-    for name in ("ftrack-api-operations.txt", "ftrack-api-overview.txt", "ftrack-python-api-intro.txt"):
+    for name in SPEC_FILES if SPECS is not None else ():
         text = (SPECS / name).read_text()
         for raw in re.findall(r'"expression":\s*("(?:[^"\\]|\\.)*")', text):
             found.append((name, json.loads(raw)))
@@ -42,6 +45,7 @@ def spec_expressions() -> list[tuple[str, str]]:
 
 
 def test_the_specs_hold_the_examples_this_test_expects():
+    assert SPECS is not None, f"the ftrack specs ({', '.join(SPEC_FILES)}) were not found; set TRACKFRAMES_SPECS"
     texts = [t for _, t in spec_expressions()]
     assert texts == [
         'select id, status from Job where type is "api_job" limit 1',
