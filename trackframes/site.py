@@ -258,7 +258,8 @@ class Site:
             futures = []
             for page in fetch_pages(requests, plan.fetch, concurrency=self.concurrency):
                 future = parsers.submit(plan.finish, page.data)
-                future.add_done_callback(lambda f: f.exception() is None and bar.add(_rows(f.result()[0])))
+                future.add_done_callback(
+                    lambda f: not f.cancelled() and f.exception() is None and bar.add(_rows(f.result()[0])))
                 futures.append((page.key, future))
             for key, future in futures:
                 parsed, more = future.result()

@@ -59,7 +59,7 @@ def make_token_provider(transport: Transport, token_url: str, credential: Creden
         response = transport.request("POST", token_url, data=body,
                                      headers={"Accept": "application/json"})
         raise_for_response(response, what="Authentication", credential=kind)
-        return Token.from_response(_token_payload(response.content, token_url, response.status_code))
+        return Token.from_response(_token_payload(response.content, token_url))
 
     grant: Callable[[], Token] = lambda: post(grant_body(credential))  # noqa: E731
 
@@ -69,12 +69,12 @@ def make_token_provider(transport: Transport, token_url: str, credential: Creden
     return TokenProvider(grant, refresh, margin=margin)
 
 
-def _token_payload(content: bytes, token_url: str, status: int) -> dict[str, Any]:
+def _token_payload(content: bytes, token_url: str) -> dict[str, Any]:
     """The token answer, checked: an object with a non-empty ``access_token`` string (never echoed)."""
     from urllib.parse import urlsplit
 
     source = Source("Authentication", f"POST {urlsplit(token_url).path}", secret=True)
-    with reading(source, content, status=status):
+    with reading(source, content):
         payload = loads(content)
         if not isinstance(payload, dict):
             raise Malformed(f"JSON of the wrong shape ({json_type(payload)} instead of a token object)")

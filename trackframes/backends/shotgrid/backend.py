@@ -110,7 +110,7 @@ class ShotGridBackend:
         what = describe(what)
         response = self.request(method, path, what=what, params=params, body=body, content_type=content_type)
         content = response.content
-        with reading(Source(what, f"{method} {API_PREFIX}{path}"), content, status=response.status_code):
+        with reading(Source(what, f"{method} {API_PREFIX}{path}"), content):
             data = member(loads(content), "data", expect)
             return data if parse is None else parse(data)
 
@@ -118,7 +118,7 @@ class ShotGridBackend:
         """A GET whose answer must be a JSON object (checked; see :meth:`read` for ``data``)."""
         what = describe(what)
         response = self.request("GET", path, what=what, params=params)
-        with reading(Source(what, f"GET {API_PREFIX}{path}"), response.content, status=response.status_code):
+        with reading(Source(what, f"GET {API_PREFIX}{path}"), response.content):
             parsed = loads(response.content)
             if not isinstance(parsed, dict):
                 raise Malformed("JSON of the wrong shape (not an object)")
@@ -479,8 +479,9 @@ def _check_order(page: RawPage, source: Source, *, ascending: bool, after: int |
 def _summary_data(data: dict[str, Any]) -> dict[str, Any]:
     """Check the containers of a ``_summarize`` answer's ``data`` (values themselves may be null)."""
     summaries = data.get("summaries")
-    if summaries is not None and not isinstance(summaries, dict):
-        raise Malformed(f"JSON of the wrong shape (\"summaries\" is {json_type(summaries)}, not an object)")
+    if not isinstance(summaries, dict):
+        raise Malformed(f"JSON of the wrong shape (\"summaries\" is {json_type(summaries)}, not an object)"
+                        if "summaries" in data else "JSON of the wrong shape (no \"summaries\" object)")
     groups = data.get("groups")
     if groups is not None:
         if not isinstance(groups, list):
