@@ -63,7 +63,7 @@ _ids = itertools.count(1)
 
 
 class RowCountWarning(UserWarning):
-    """The rows fetched differ from what the server counted, by more than edits during the fetch explain."""
+    """Fewer rows arrived than the server counted before and after the fetch: records went missing."""
 
 
 @dataclass

@@ -323,33 +323,36 @@ PARSE_THREADS = 2  # parsing releases the GIL; more threads than cores would onl
 
 
 def _check_rows(plan: Plan, fetched: int, entity: str) -> None:
-    """Warn when the rows fetched differ from the server's count by more than edits during the fetch explain.
+    """Warn when fewer rows arrived than the server counted, by more than edits during the fetch explain.
 
     The rule: an id-range fetch returns every record that matched from its
-    start to its end, and nothing that never matched. So when nothing
-    changed, ``fetched`` equals the count taken before the fetch. If it does
-    not, the same query is counted again over the same id span (records
-    created during the fetch have larger ids and are outside it): records
-    deleted, retired or edited out of the filter lower the count, records
-    edited into it raise it, and ``fetched`` must lie between the two counts.
-    Outside them, rows were lost or invented (a server or proxy that dropped
-    records without any other sign), and :class:`~trackframes.paging.RowCountWarning`
-    names the three figures. It warns rather than raises: deletions and
-    additions in the same span during one fetch can also move ``fetched``
-    outside the counts, and the rows in hand are still what the server sent.
+    start to its end, once. So when nothing changed, ``fetched`` equals the
+    count taken while planning. When it is lower, the query is counted again
+    over the same id span (records created during the fetch get larger ids,
+    outside it). Records deleted or edited out of the filter during the fetch
+    lower both ``fetched`` and that recount; records created or edited in can
+    only raise ``fetched``. So ``fetched`` below both counts means rows were
+    lost without any other sign (a proxy or server dropping records), and
+    :class:`~trackframes.paging.RowCountWarning` names the three figures.
+
+    It warns rather than raises: the rows in hand are what the server sent and
+    a long fetch is not thrown away, while edits in both directions during one
+    fetch (a record edited into the filter after its range was read, and
+    another deleted) can, rarely, produce the same figures without any loss.
+    Answers that break the API's shape or promises raise ``ProtocolError``.
     """
     planned = plan.total
-    if plan.recount is None or planned is None or fetched == planned:
+    if plan.recount is None or planned is None or fetched >= planned:
         return
     now = plan.recount()
-    if min(planned, now) <= fetched <= max(planned, now):
+    if fetched >= now:
         return
     call = current_call() or f"Fetching {entity}"
     warnings.warn(RowCountWarning(
         f"{call}: fetched {fetched:,} records, but the server counted {planned:,} before the fetch and {now:,} "
-        "after it (same filters, same id span). Edits during the fetch do not explain the difference; some "
-        "records may be missing. Run the call again, and if the figures still differ, check for a proxy or "
-        "cache between trackframes and the site."), stacklevel=4)
+        "after it (same filters, same id span). Edits during the fetch do not explain the difference: some "
+        "records are missing. Run the call again; if the figures still differ, look for a proxy or cache "
+        "between trackframes and the site."), stacklevel=5)
 
 
 def _rows(parsed: Any) -> int:
