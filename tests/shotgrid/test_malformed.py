@@ -153,3 +153,42 @@ def test_a_summary_without_summaries_is_an_error_not_zero():
     with connect(handler) as site:
         with pytest.raises(tf.ProtocolError, match="summaries"):
             site.count("Project")
+
+
+# -- issue 10 item 17: messages name the user's call, not an internal probe --------------------------------------
+
+class _Rejecting(Corrupting):
+    """A 400 with a JSON:API error object on the chosen endpoint."""
+
+    def __init__(self, endpoint: str) -> None:
+        error = {"id": "bad1", "status": 400, "code": 103, "title": "Bad Request",
+                 "detail": "Invalid value for filter sg_status"}
+        super().__init__(ENDPOINTS[endpoint][0], json.dumps({"errors": [error]}).encode(), status=400)
+
+
+@pytest.mark.parametrize("endpoint, call, label", [
+    ("count probe", lambda s: s.find("Project", fields=["name"]), "find('Project')"),
+    ("id probes", lambda s: s.find("Project", fields=["name"]), "find('Project')"),
+    ("search page", lambda s: s.find("Project", fields=["name"]), "find('Project')"),
+    ("id probes", lambda s: s.find_one("Project", None, ["name"]), "find_one('Project')"),  # page[size]=1
+    ("count probe", lambda s: list(s.iter_batches("Project", fields=["name"])), "iter_batches('Project')"),
+    ("count", lambda s: s.count("Project"), "count('Project')"),
+    ("summarize", lambda s: s.summarize("Project", [("id", "record_count")]), "summarize('Project')"),
+    ("fields", lambda s: s.schema("Project"), "schema('Project')"),
+])
+def test_a_rejected_request_names_the_users_call_and_keeps_the_servers_error_objects(endpoint, call, label):
+    with connect(_Rejecting(endpoint)) as site:
+        with pytest.raises(tf.QueryError) as info:
+            call(site)
+    message = str(info.value)
+    assert message.startswith(f"{label} failed: Invalid value for filter sg_status"), message
+    for internal in ("Summarizing", "Searching", "Counting", "Reading the"):
+        assert internal not in message
+    assert info.value.errors[0]["id"] == "bad1" and info.value.status == 400
+
+
+def test_outside_a_users_call_the_request_describes_itself():
+    with connect(_Rejecting("count")) as site:
+        query = site._query("Project", None, ["name"], None, None, False, False)[0]
+        with pytest.raises(tf.QueryError, match=r"^Counting Project failed"):
+            site.backend.count(query)
