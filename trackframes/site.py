@@ -240,12 +240,14 @@ class Site:
         bar = _ProgressBar(query.entity, plan.total, enabled=self._progress(progress), eager=len(plan.requests) > 1)
         fetched = 0
         complete = False
+        pages = fetch_pages(plan.requests, fetch, concurrency=self.concurrency, on_page=bar.update)
         try:
-            for page in fetch_pages(plan.requests, fetch, concurrency=self.concurrency, on_page=bar.update):
+            for page in pages:
                 fetched += page.rows
                 yield page
             complete = True
         finally:
+            pages.close()
             bar.close(complete=complete)
         _check_rows(plan, fetched, query.entity)
 
@@ -256,11 +258,15 @@ class Site:
         follow_ups: list[Any] = []
         with Workers(PARSE_THREADS, "trackframes-parse") as parsers:
             futures = []
-            for page in fetch_pages(requests, plan.fetch, concurrency=self.concurrency):
-                future = parsers.submit(plan.finish, page.data)
-                future.add_done_callback(
-                    lambda f: not f.cancelled() and f.exception() is None and bar.add(_rows(f.result()[0])))
-                futures.append((page.key, future))
+            pages = fetch_pages(requests, plan.fetch, concurrency=self.concurrency)
+            try:
+                for page in pages:
+                    future = parsers.submit(plan.finish, page.data)
+                    future.add_done_callback(
+                        lambda f: not f.cancelled() and f.exception() is None and bar.add(_rows(f.result()[0])))
+                    futures.append((page.key, future))
+            finally:
+                pages.close()  # at once, also on an interrupt: aborts what is still in flight
             for key, future in futures:
                 parsed, more = future.result()
                 results.append((key, parsed))

@@ -153,15 +153,15 @@ def test_a_capped_page_continues_by_id_and_loses_nothing_while_records_are_delet
 
 
 def test_a_capped_page_with_another_order_is_fetched_by_id_range_and_sorted_locally(capped):
-    key = lambda r: (r["code"].lower(), r["id"])  # noqa: E731 - the server's order: text case-insensitively, then id
-    before = _live(capped, "Shot")
-    capped.knobs.mutate_deletes = 2
+    key = lambda r: (r["content"].lower(), r["id"])  # noqa: E731 - the server's order: text case-insensitively, then id
+    before = _live(capped, "Task")
+    capped.knobs.mutate_deletes = 3
     with capped.connect(progress=False, page_size=100) as site:
-        got = site.find("Shot", fields=["code"], order=["code"], limit=40)
+        got = site.find("Task", fields=["content"], order=["content"], limit=100)
     capped.knobs.mutate_deletes = 0
-    after = _live(capped, "Shot")
+    after = _live(capped, "Task")
     ids = got["id"].tolist()
-    assert len(ids) == 40 and len(set(ids)) == 40
+    assert len(ids) == 100 and len(set(ids)) == 100
     assert set(ids) <= set(before)
     assert ids == [r["id"] for r in sorted((before[i] for i in ids), key=key)], "in the requested order"
     last = key(before[ids[-1]])

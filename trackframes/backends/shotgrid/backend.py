@@ -5,9 +5,10 @@ It chooses the paging strategy and leaves the paging itself to
 the fetch would shift them between pages):
 
 * one request when ``limit`` fits in a page (the server sorts). If the server
-  caps the page below the limit, the fetch continues by keyset on ``id`` (for
-  no order or an order on ``id``) or falls back to the id ranges below, sorted
-  locally (any other order);
+  caps the page below the limit (a short page with ``links.next``), the fetch
+  continues by keyset on ``id`` (for no order or an order on ``id``) or falls
+  back to the id ranges below at the server's page size, sorted locally (any
+  other order);
 * otherwise the record count (``_summarize``) and the id range (two one-record
   searches) come first, in parallel, and the id range is split into ranges of
   about one page that are fetched concurrently with keyset continuation.
@@ -275,6 +276,7 @@ class ShotGridBackend:
         return (count[0] if count else None), low, high
 
     def plan(self, query: Query, page_size: int) -> Plan:
+        self.check_page_size(page_size)
         decoder = PageDecoder(query.fields)
         if query.limit is not None and query.limit <= page_size:
             return self._single_plan(query, decoder, page_size)
@@ -342,7 +344,8 @@ class ShotGridBackend:
         if first.rows > limit:
             raise misbehaviour(source, f"with {first.rows} records for page[size]={limit}: it ignores the page "
                                        "size, so the records cannot be paged safely.")
-        if first.rows == limit or first.rows == 0 or not self._capped(query, first, limit):
+        if first.rows == limit or not first.rows or not first.links.get("next"):
+            # the whole answer (a short page without links.next is the last one, as the API says)
             return Plan([first], _ready, total=first.rows, server_sorted=True, assemble=decoder.assemble)
         cap = first.rows
         if sort not in ("id", "-id"):
@@ -365,14 +368,6 @@ class ShotGridBackend:
             return Page(page, page.rows, next=more, key=(got,))
 
         return Plan([first], fetch, total=limit, server_sorted=True, assemble=decoder.assemble)
-
-    def _capped(self, query: Query, first: RawPage, limit: int) -> bool:
-        """Whether a short first page was cut by the server (more records match than it sent)."""
-        if first.links.get("next"):
-            return True
-        if query.retired:
-            return False  # no count for retired records; a server that caps says links.next
-        return self._count(query.entity, query.filters, query.include_archived_projects) > first.rows
 
     def close(self) -> None:
         self.transport.close()
