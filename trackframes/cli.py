@@ -19,7 +19,7 @@ __all__ = ["main"]
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.output), scale=args.scale, seed=args.seed, progress=not args.quiet)
+    return run_demo(Path(args.output), scale=args.scale, seed=args.seed, progress=False if args.quiet else None)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
