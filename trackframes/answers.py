@@ -16,7 +16,9 @@ token endpoint) are never echoed, unless they are plainly not JSON.
 ...     loads(body)
 Traceback (most recent call last):
 ...
-trackframes.exceptions.ProtocolError: find('Task'): the server answered POST /api/v1.1/entity/tasks/_search with an HTML page, not the JSON the API promises. It starts: '<html><head><title>Sign in to ACME proxy</title></head>' (a proxy or a login page may be in the way).
+trackframes.exceptions.ProtocolError: find('Task'): the server answered POST /api/v1.1/entity/tasks/_search
+with an HTML page, not the JSON the API promises. It starts: '<html><head><title>Sign in to ACME proxy</title></head>'
+(a proxy or a login page may be in the way).
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ import threading
 from typing import Any, Callable, Mapping, Sequence
 
 import orjson
-import pyarrow as pa
 import pyarrow.compute as pc
 import requests
 
@@ -285,12 +284,10 @@ class ShotGridBackend:
     def _range_plan(self, query: Query, decoder: PageDecoder, page_size: int) -> Plan:
         count, low, high = self._id_bounds(query)
         fetch, finish = self._range_fetch(query, decoder, page_size)
-        recount = None
+        recount: Callable[[], int] | None = None
         if count is not None and low is not None and high is not None:
             span = and_(query.filters, ["id", "between", [low, high]])
-
-            def recount() -> int:
-                return self._count(query.entity, span, query.include_archived_projects)
+            recount = lambda: self._count(query.entity, span, query.include_archived_projects)  # noqa: E731
         if low is None or high is None:
             return Plan([], fetch, total=0 if count is None else count, assemble=decoder.assemble, finish=finish,
                         recount=(lambda: self.count(query)) if count else None)
