@@ -148,7 +148,7 @@ class PageDecoder:
 
     def _parse(self, body: bytes) -> "RawPage":
         parsed: Any = None
-        if not (_FAST_OPENING.match(body) and body.rstrip().endswith(b"}")):
+        if not (_FAST_OPENING.match(body) and body[-64:].rstrip().endswith(b"}")):
             parsed = loads(body)  # full validation before any native parser sees the bytes
             _page_object(parsed)
         try:
