@@ -79,7 +79,13 @@ def check() -> None:
         raise Cancelled()
 
 
-def on_cancel(hook: Callable[[Scope], None]) -> None:
-    """Register ``hook(scope)``, called when any scope is cancelled (registering twice is a no-op)."""
+def on_cancel(hook: Callable[[Scope], None]) -> Callable[[], None]:
+    """Register ``hook(scope)``, called when any scope is cancelled; returns a function that unregisters it."""
     if hook not in _hooks:
         _hooks.append(hook)
+
+    def remove() -> None:
+        if hook in _hooks:
+            _hooks.remove(hook)
+
+    return remove

@@ -41,10 +41,11 @@ from __future__ import annotations
 import itertools
 import math
 import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextvars import copy_context
 from dataclasses import dataclass
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from typing import Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 from .cancel import Scope
@@ -145,7 +146,7 @@ class Workers:
             while True:
                 try:
                     item = self._queue.get_nowait()
-                except Exception:
+                except Empty:
                     break
                 if item is not None:
                     item[0].cancel()
@@ -153,9 +154,10 @@ class Workers:
         for _ in self._threads:
             self._queue.put(None)
         me = threading.current_thread()
+        deadline = time.monotonic() + JOIN_GRACE
         for thread in self._threads:
             if thread is not me:
-                thread.join(JOIN_GRACE if cancel else None)
+                thread.join(max(0.0, deadline - time.monotonic()) if cancel else None)
 
     def __enter__(self) -> "Workers":
         return self
