@@ -41,7 +41,7 @@ def _search(sizes: str) -> Callable[[Any, str, dict[str, str]], bool]:
 
 
 def _find(site: tf.Site) -> Any:
-    return site.find("Project", fields=["name", "users"])
+    return site.find("Project", fields=["name", "users", "layout_project"])
 
 
 #: endpoint name -> (which requests get the bad body, which call of the user's reads it, nth match)
@@ -128,12 +128,20 @@ def _run_random(examples: int) -> None:
 
     good_page = json.dumps({"data": [{"id": r["id"], "type": "Project", "attributes": {"name": r["attributes"]["name"]},
                                       "relationships": {}} for r in RECORDS[:3]], "links": {"self": "/x"}}).encode()
-    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    scalars = (st.none() | st.booleans() | st.integers() | st.integers(2**63 - 2, 2**64) | st.floats(allow_nan=False)
+               | st.text(max_size=8))
     values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
                           | st.dictionaries(st.sampled_from(["data", "links", "id", "errors", "summaries",
                                                              "access_token", "attributes"]), inner, max_size=3),
                           max_leaves=8)
+    records = st.fixed_dictionaries({
+        "id": st.integers(1, 40) | values,
+        "attributes": st.fixed_dictionaries({"name": values}) | values,
+        "relationships": st.fixed_dictionaries({"users": values, "layout_project": values}) | values,
+    })
+    pages = st.lists(records, max_size=3).map(lambda rs: json.dumps({"data": rs, "links": {}}).encode())
     bodies = st.one_of(
+        pages,  # well-formed pages holding values of every kind, for the forgiving path
         st.binary(max_size=64),
         values.map(lambda v: json.dumps(v).encode()),
         st.integers(0, len(good_page) - 1).map(lambda n: good_page[:n]),  # a good answer cut short

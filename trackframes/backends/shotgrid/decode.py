@@ -265,8 +265,9 @@ def _page_object(parsed: Any) -> list[dict[str, Any]]:
         if not isinstance(record, dict):
             raise Malformed(f"JSON of the wrong shape (record {i} is {json_type(record)}, not an object)")
         rid = record.get("id")
-        if not isinstance(rid, int) or isinstance(rid, bool):
-            raise Malformed(f"JSON of the wrong shape (record {i} has id {rid!r}, not a whole number)")
+        if not isinstance(rid, int) or isinstance(rid, bool) or not -(2**63) <= rid < 2**63:
+            raise Malformed(f"JSON of the wrong shape (record {i} has id {rid!r}, not a whole number of "
+                            "64 bits)")
         for section in ("attributes", "relationships"):
             block = record.get(section)
             if block is not None and not isinstance(block, dict):
@@ -302,15 +303,22 @@ def _value_of(record: dict[str, Any], name: str) -> Any:
 def _typed_array(spec: FieldSpec, values: list[Any]) -> pa.Array:
     kind = spec.kind
     if kind is FieldKind.ENTITY:
-        return pa.array([_link(v) for v in values], ENTITY_STRUCT)
+        links = [_link(v) for v in values]
+        _warn_dropped_links(spec, sum(v is not None and link is None for v, link in zip(values, links)))
+        return pa.array(links, ENTITY_STRUCT)
     if kind is FieldKind.MULTI_ENTITY:
-        return pa.array([None if v is None else [_link(x) for x in v] for v in values], _MULTI_BARE)
+        lists = [v if isinstance(v, list) else None for v in values]
+        many = [None if v is None else [_link(x) for x in v] for v in lists]
+        dropped = sum(v is not None and lst is None for v, lst in zip(values, lists))
+        dropped += sum(x is None for lst in many if lst for x in lst)
+        _warn_dropped_links(spec, dropped)
+        return pa.array([None if v is None else [x for x in v if x is not None] for v in many], _MULTI_BARE)
     wire = _WIRE[kind]
     if wire is None:
         return _text_array(spec, values)
     try:
         return pa.array(values, wire)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
         if kind is FieldKind.DATETIME:
             return pa.array([v if isinstance(v, str) else None for v in values], pa.string())
         warnings.warn(
@@ -324,15 +332,29 @@ def _typed_array(spec: FieldSpec, values: list[Any]) -> pa.Array:
 def _coerce(value: Any, typ: pa.DataType) -> Any:
     try:
         pa.array([value], typ)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
         return None
     return value
 
 
 def _link(value: Any) -> Any:
+    """A link as ``{"id", "type", "name"}``, or None when the value is not one (no whole-number id)."""
     if not isinstance(value, dict):
         return None
-    return {"id": value.get("id"), "type": value.get("type"), "name": value.get("name")}
+    rid = value.get("id")
+    if not isinstance(rid, int) or isinstance(rid, bool) or not -(2**63) <= rid < 2**63:
+        return None
+    kind, name = value.get("type"), value.get("name")
+    return {"id": rid, "type": kind if isinstance(kind, str) else None, "name": name if isinstance(name, str) else None}
+
+
+def _warn_dropped_links(spec: FieldSpec, dropped: int) -> None:
+    if dropped:
+        warnings.warn(
+            f"Field {spec.name!r} is {spec.data_type} in the schema but the server sent {dropped} value(s) that "
+            "are not links (an object with a whole-number id); they are left out.",
+            UntypedValueWarning, stacklevel=4,
+        )
 
 
 def _text_array(spec: FieldSpec, values: list[Any]) -> pa.Array:
