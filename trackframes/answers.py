@@ -7,7 +7,7 @@ shape of every answer they read and describe what is wrong with
 all) into one :class:`ProtocolError` message, built here and nowhere else. The
 message names the call, the request and the kind of body, and shows its first
 bytes so that a login page is recognisable. Answers that may hold secrets (the
-token endpoint) are never echoed, unless they are plainly not JSON.
+token endpoint) are never echoed, unless they are an HTML page.
 
 >>> from trackframes.answers import Source, loads, reading
 >>> src = Source("find('Task')", "POST /api/v1.1/entity/tasks/_search")
@@ -43,7 +43,7 @@ class Source:
     """Where an answer came from, for messages: the user's call and the HTTP request (method and path).
 
     ``secret`` marks answers that may carry credentials (a token grant): their
-    bytes are shown only when they are plainly not JSON (an HTML page, text).
+    bytes are shown only when they are an HTML page (a proxy's login page).
     """
 
     call: str
@@ -133,7 +133,7 @@ def protocol_error(source: Source, body: bytes, problem: str | None = None, *, s
         text += ", not the JSON the API promises"
     shown = _shown(source, body)
     if shown is not None:
-        text += f". It starts: {shown!r}"
+        text += f". It starts: '{shown}'"
     if kind == "an HTML page":
         text += " (a proxy or a login page may be in the way)"
     text += "."
@@ -187,8 +187,6 @@ def excerpt(body: bytes, limit: int = EXCERPT_BYTES) -> str:
 
 
 def _shown(source: Source, body: bytes) -> str | None:
-    if source.secret:
-        stripped = body.lstrip()
-        if not stripped or stripped[:1] in (b"{", b"[", b'"'):
-            return None  # JSON-ish answers of a token endpoint may hold a token: never echo them
+    if source.secret and body_kind(body) != "an HTML page":
+        return None  # a token endpoint's answer may hold a token (as JSON, a form, text): only a page is shown
     return excerpt(body) if body.strip() else None

@@ -122,6 +122,7 @@ def test_each_kind_of_body_is_named(body, kind):
 def test_a_token_answer_of_the_wrong_shape_is_never_echoed():
     secret = "s3cr3t-access-token"
     for body in (json.dumps({"access_token": secret, "expires_in": "soon"}).encode(),
+                 f"access_token={secret}&expires_in=600".encode(),  # a form-encoded answer
                  json.dumps({"token_type": "Bearer", "access_token": secret})[:-10].encode(),
                  json.dumps([{"access_token": secret}]).encode()):
         handler = Corrupting(ENDPOINTS["token"][0], body)
