@@ -14,6 +14,7 @@ from .auth import ApiKey, BearerToken, ScriptKey, SessionToken, UserPassword
 from .connect import connect
 from .exceptions import (
     AuthError,
+    ProtocolError,
     QueryError,
     RateLimitError,
     SchemaError,
@@ -32,6 +33,7 @@ __all__ = [
     "AuthError",
     "BearerToken",
     "ExportResult",
+    "ProtocolError",
     "QueryError",
     "RateLimitError",
     "SchemaError",

@@ -36,7 +36,7 @@ def _demo(args: argparse.Namespace) -> int:
     if output.exists() and not output.is_dir():
         raise CommandError(f"{output} is a file; the demo writes several files into a folder: "
                            "give -o a folder (new or existing)")
-    return run_demo(output, scale=args.scale, seed=args.seed, progress=not args.quiet)
+    return run_demo(output, scale=args.scale, seed=args.seed, progress=False if args.quiet else None)
 
 
 def _sandbox(args: argparse.Namespace) -> int:

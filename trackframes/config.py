@@ -20,7 +20,7 @@ variable                       meaning
 ``TRACKFRAMES_CONCURRENCY``    parallel page requests (default 8)
 ``TRACKFRAMES_PAGE_SIZE``      records per page (default 500)
 ``TRACKFRAMES_VERIFY``         ``true``/``false`` or a CA bundle path (default true)
-``TRACKFRAMES_PROGRESS``       ``true``/``false`` (default true)
+``TRACKFRAMES_PROGRESS``       ``true``/``false`` (default: bars on a terminal or in a notebook only)
 =============================  ==========================================
 """
 
@@ -57,7 +57,7 @@ class Settings:
     page_size: int = 500
     verify: bool | str = True
     proxies: Mapping[str, str] | None = field(default=None)
-    progress: bool = True
+    progress: bool | None = None  # None: tqdm's convention, bars on a terminal or in a notebook only
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)

@@ -25,7 +25,7 @@ DEMO_QUERIES: dict[str, list[str]] = {
 }
 
 
-def run_demo(output: Path, *, scale: float = 1.0, seed: int = 0, progress: bool = True,
+def run_demo(output: Path, *, scale: float = 1.0, seed: int = 0, progress: bool | None = None,
              out: Any = None) -> int:
     """Run the demo; returns a process exit code."""
     import pyarrow.parquet as pq

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import warnings
 from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
@@ -28,9 +28,10 @@ from . import frames
 from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,
                         convert_tz, parse_order)
 from .backends.base import Backend, EntityInfo, Plan, Query
+from .calls import current_call, names_call
 from .exceptions import SchemaError
 from .io import ExportResult
-from .paging import Page, fetch_pages
+from .paging import Page, RowCountWarning, Workers, fetch_pages
 from .schema import FieldKind, FieldSpec, arrow_schema
 
 __all__ = ["Site"]
@@ -44,7 +45,10 @@ class Site:
     """A connection to a production-tracking site. Build it with :func:`trackframes.connect`."""
 
     def __init__(self, backend: Backend, *, url: str, page_size: int = 500, concurrency: int = 8,
-                 progress: bool = True) -> None:
+                 progress: bool | None = None) -> None:
+        check = getattr(backend, "check_page_size", None)
+        if check is not None:
+            check(page_size)
         self.backend = backend
         self.url = url
         self.page_size = page_size
@@ -67,15 +71,18 @@ class Site:
         self.backend.close()
 
     # -- schema ----------------------------------------------------------------
+    @names_call
     def entity_types(self) -> dict[str, EntityInfo]:
         """Entity types of the site, by API name."""
         return dict(self.backend.entities())
 
+    @names_call
     def field_specs(self, entity: str) -> dict[str, FieldSpec]:
         """Fields of an entity type, by API name (fetched once per connection)."""
         return dict(self.backend.fields(entity))
 
     # -- reading ---------------------------------------------------------------
+    @names_call
     def find(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None,
              limit: int | None = None, *, project: Any = None, include_archived_projects: bool = False,
              retired: bool = False, progress: bool | None = None, tz: Any = None) -> pd.DataFrame:
@@ -96,6 +103,7 @@ class Site:
             df.attrs["trackframes"]["tz"] = str(zone)
         return df
 
+    @names_call
     def find_arrow(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None,
                    limit: int | None = None, *, project: Any = None, include_archived_projects: bool = False,
                    retired: bool = False, progress: bool | None = None) -> pa.Table:
@@ -106,6 +114,7 @@ class Site:
         meta = {b"trackframes": _json(self._provenance(query, out_specs, filters))}
         return table.replace_schema_metadata(meta)
 
+    @names_call
     def find_one(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None, *,
                  project: Any = None, include_archived_projects: bool = False, retired: bool = False,
                  tz: Any = None) -> pd.Series | None:
@@ -114,6 +123,7 @@ class Site:
                        include_archived_projects=include_archived_projects, retired=retired, progress=False, tz=tz)
         return None if df.empty else df.iloc[0]
 
+    @names_call
     def iter_batches(self, entity: str, filters: Filters = None, fields: Fields = None, *, project: Any = None,
                      include_archived_projects: bool = False, retired: bool = False,
                      progress: bool | None = None) -> Iterator[pa.RecordBatch]:
@@ -126,6 +136,7 @@ class Site:
         for page in self._pages(query, progress):
             yield page.data
 
+    @names_call
     def count(self, entity: str, filters: Filters = None, *, project: Any = None,
               include_archived_projects: bool = False, retired: bool = False) -> int:
         """How many records match, counted by the server."""
@@ -134,6 +145,7 @@ class Site:
         return self.backend.count(query)
 
     # -- shortcuts (trackframes.shortcuts, backends/<name>/search.py) ------------------------------------------
+    @names_call
     def projects(self, *, include_archived_projects: bool = False, fields: Fields = None,
                  filters: Filters = None) -> pd.DataFrame:
         """Active projects, by name (archived ones too with ``include_archived_projects=True``).
@@ -147,6 +159,7 @@ class Site:
         return projects_frame(self, include_archived_projects=include_archived_projects, fields=fields,
                               filters=filters)
 
+    @names_call
     def people(self, *, include_inactive: bool = False, fields: Fields = None,
                filters: Filters = None) -> pd.DataFrame:
         """Active people, by name (disabled accounts too with ``include_inactive=True``).
@@ -158,6 +171,7 @@ class Site:
         check_flag("include_inactive", include_inactive)
         return people_frame(self, include_inactive=include_inactive, fields=fields, filters=filters)
 
+    @names_call
     def search(self, text: str, entity_types: Any = None, *, limit: int | None = 100) -> pd.DataFrame:
         """Records whose name contains ``text``, as a frame: type, id, name (server-side text search).
 
@@ -184,6 +198,7 @@ class Site:
         return await asyncio.to_thread(self.count, *args, **kwargs)
 
     # -- summaries, schema frames and schedules (trackframes.summaries, trackframes.schedule) --------------
+    @names_call
     def summarize(self, entity: str, summaries: Any, filters: Filters = None, grouping: Any = None, *,
                   include_archived_projects: bool = False) -> pd.DataFrame:
         """Server-side summaries as a tidy DataFrame (overall summaries in ``attrs["total"]``)."""
@@ -196,30 +211,35 @@ class Site:
         """:meth:`summarize` without blocking the event loop."""
         return await asyncio.to_thread(self.summarize, *args, **kwargs)
 
+    @names_call
     def entities(self, project: Any = None) -> pd.DataFrame:
         """One row per entity type: API name, display name, visible."""
         from .summaries import entities_frame
 
         return entities_frame(self, project=project)
 
+    @names_call
     def schema(self, entity: str, project: Any = None) -> pd.DataFrame:
         """One row per field of ``entity``: name, display name, data type, pandas dtype, ..."""
         from .summaries import schema_frame
 
         return schema_frame(self, entity, project=project)
 
+    @names_call
     def work_day_rules(self, start: Any, end: Any, project: Any = None, user: Any = None) -> pd.DataFrame:
         """One row per day: date, working, description, reason."""
         from .schedule import work_day_rules
 
         return work_day_rules(self, start, end, project=project, user=user)
 
+    @names_call
     def tasks(self, project: Any = None, filters: Filters = None) -> pd.DataFrame:
         """The canonical schedule frame (same columns on every backend; see docs/schedules.md)."""
         from .schedule import tasks_frame
 
         return tasks_frame(self, project=project, filters=filters)
 
+    @names_call
     def timelogs(self, project: Any = None, start: Any = None, end: Any = None) -> pd.DataFrame:
         """The canonical time-log frame: date, minutes, user, task, project."""
         from .schedule import timelogs_frame
@@ -227,6 +247,7 @@ class Site:
         return timelogs_frame(self, project=project, start=start, end=end)
 
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
+    @names_call
     def export(self, entity: str, path: Any, filters: Filters = None, fields: Fields = None,
                partition_by: Any = None, compression: str = "zstd", *, progress: bool | None = None,
                include_archived_projects: bool = False, overwrite: bool = False) -> ExportResult:
@@ -239,6 +260,7 @@ class Site:
                       compression=compression, progress=progress,
                       include_archived_projects=include_archived_projects, overwrite=overwrite)
 
+    @names_call
     def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> ExportResult:
         """Bring a dataset written by :meth:`export` up to date with what changed since."""
         from .io import sync
@@ -294,24 +316,36 @@ class Site:
             rows = sum(t.num_rows for t in nested)
             return Page(frames.shape_batch(pa.concat_tables(nested), specs), rows, page.next or more, page.key)
 
-        bar = _ProgressBar(query.entity, plan.total, enabled=self.progress if progress is None else progress,
-                           eager=len(plan.requests) > 1)
+        bar = _ProgressBar(query.entity, plan.total, enabled=self._progress(progress), eager=len(plan.requests) > 1)
+        fetched = 0
+        complete = False
+        pages = fetch_pages(plan.requests, fetch, concurrency=self.concurrency, on_page=bar.update)
         try:
-            yield from fetch_pages(plan.requests, fetch, concurrency=self.concurrency, on_page=bar.update)
+            for page in pages:
+                fetched += page.rows
+                yield page
+            complete = True
         finally:
-            bar.close()
+            pages.close()
+            bar.close(complete=complete)
+        _check_rows(plan, fetched, query.entity)
 
     def _collect(self, plan: Plan, requests: list[Any], bar: "_ProgressBar") -> list[tuple[Any, Any]]:
         """(key, parsed page) for every page: fetched ``concurrency`` at a time, each parsed by a
         small separate pool so that a fetching thread sends its next request at once."""
         results: list[tuple[Any, Any]] = []
         follow_ups: list[Any] = []
-        with ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="trackframes-parse") as parsers:
+        with Workers(PARSE_THREADS, "trackframes-parse") as parsers:
             futures = []
-            for page in fetch_pages(requests, plan.fetch, concurrency=self.concurrency):
-                future = parsers.submit(plan.finish, page.data)
-                future.add_done_callback(lambda f: f.exception() is None and bar.add(_rows(f.result()[0])))
-                futures.append((page.key, future))
+            pages = fetch_pages(requests, plan.fetch, concurrency=self.concurrency)
+            try:
+                for page in pages:
+                    future = parsers.submit(plan.finish, page.data)
+                    future.add_done_callback(
+                        lambda f: not f.cancelled() and f.exception() is None and bar.add(_rows(f.result()[0])))
+                    futures.append((page.key, future))
+            finally:
+                pages.close()  # at once, also on an interrupt: aborts what is still in flight
             for key, future in futures:
                 parsed, more = future.result()
                 results.append((key, parsed))
@@ -323,14 +357,16 @@ class Site:
 
     def _fetch_table(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
         plan = self.backend.plan(query, self.page_size)
-        bar = _ProgressBar(query.entity, plan.total, enabled=self.progress if progress is None else progress,
-                           eager=len(plan.requests) > 1)
+        bar = _ProgressBar(query.entity, plan.total, enabled=self._progress(progress), eager=len(plan.requests) > 1)
+        complete = False
         try:
             pages = sorted(self._collect(plan, list(plan.requests), bar), key=lambda kv: kv[0])
+            complete = True
         finally:
-            bar.close()
+            bar.close(complete=complete)
         specs = list(query.fields)
         parsed = [data for _, data in pages if _rows(data)]
+        _check_rows(plan, sum(_rows(data) for data in parsed), query.entity)
         del pages
         if not parsed:
             table = frames.empty_table(specs)
@@ -349,6 +385,10 @@ class Site:
             table = table.select(arrow_schema(out_specs).names)
         return table
 
+    def _progress(self, progress: bool | None) -> bool | None:
+        """The call's ``progress`` (True forces bars, False silences), else the site's; None: automatic."""
+        return self.progress if progress is None else progress
+
     def _provenance(self, query: Query, out_specs: list[FieldSpec], filters: Filters) -> dict[str, Any]:
         return {
             "site": self.url,
@@ -365,6 +405,39 @@ class Site:
 
 
 PARSE_THREADS = 2  # parsing releases the GIL; more threads than cores would only contend
+
+
+def _check_rows(plan: Plan, fetched: int, entity: str) -> None:
+    """Warn when fewer rows arrived than the server counted, by more than edits during the fetch explain.
+
+    The rule: an id-range fetch returns every record that matched from its
+    start to its end, once. So when nothing changed, ``fetched`` equals the
+    count taken while planning. When it is lower, the query is counted again
+    over the same id span (records created during the fetch get larger ids,
+    outside it). Records deleted or edited out of the filter during the fetch
+    lower both ``fetched`` and that recount; records created or edited in can
+    only raise ``fetched``. So ``fetched`` below both counts means rows were
+    lost without any other sign (a proxy or server dropping records), and
+    :class:`~trackframes.paging.RowCountWarning` names the three figures.
+
+    It warns rather than raises: the rows in hand are what the server sent and
+    a long fetch is not thrown away, while edits in both directions during one
+    fetch (a record edited into the filter after its range was read, and
+    another deleted) can, rarely, produce the same figures without any loss.
+    Answers that break the API's shape or promises raise ``ProtocolError``.
+    """
+    planned = plan.total
+    if plan.recount is None or planned is None or fetched >= planned:
+        return
+    now = plan.recount()
+    if fetched >= now:
+        return
+    call = current_call() or f"Fetching {entity}"
+    warnings.warn(RowCountWarning(
+        f"{call}: fetched {fetched:,} records, but the server counted {planned:,} before the fetch and {now:,} "
+        "after it (same filters, same id span). Edits during the fetch do not explain the difference: some "
+        "records are missing. Run the call again; if the figures still differ, look for a proxy or cache "
+        "between trackframes and the site."), stacklevel=5)
 
 
 def _rows(parsed: Any) -> int:
@@ -405,23 +478,35 @@ def _sort(table: pa.Table, order: Sequence[str], specs: list[FieldSpec]) -> pa.T
 
 
 class _ProgressBar:
-    """A ``tqdm.auto`` bar that appears only once a fetch spans more than one page."""
+    """A ``tqdm.auto`` bar that appears only once a fetch spans more than one page.
 
-    def __init__(self, entity: str, total: int | None, *, enabled: bool, eager: bool) -> None:
+    ``enabled``: True forces a bar, False silences it, None follows tqdm's
+    convention (``disable=None``): a bar on a terminal and in a notebook, none
+    when stderr is a file or a pipe (cron, CI, ``> log``). In a notebook the
+    bar stays after the fetch, showing its final count, so a saved notebook
+    shows the finished state; on a terminal it is cleared.
+    """
+
+    def __init__(self, entity: str, total: int | None, *, enabled: bool | None, eager: bool,
+                 tqdm_class: Any = None) -> None:
         self.entity = entity
         self.total = total
         self.enabled = enabled
         self.bar: Any = None
         self.pages = 0
         self.rows = 0
+        self._tqdm = tqdm_class
         self._lock = threading.Lock()
-        if enabled and eager:
+        if enabled is not False and eager:
             self._open()
 
     def _open(self) -> None:
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(total=self.total, desc=self.entity, unit=" rec", leave=False, dynamic_ncols=True)
+        tqdm = self._tqdm
+        if tqdm is None:
+            from tqdm.auto import tqdm
+        notebook = any(c.__module__ == "tqdm.notebook" for c in tqdm.__mro__)
+        self.bar = tqdm(total=self.total, desc=self.entity, unit=" rec", leave=notebook, dynamic_ncols=True,
+                        disable=None if self.enabled is None else False)
         if self.rows:
             self.bar.update(self.rows)
 
@@ -434,11 +519,21 @@ class _ProgressBar:
         with self._lock:
             self.pages += 1
             self.rows += rows
-            if self.bar is None and self.enabled and (more or self.pages > 1):
+            if self.bar is None and self.enabled is not False and (more or self.pages > 1):
                 self._open()
             elif self.bar is not None:
                 self.bar.update(rows)
 
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+    def close(self, *, complete: bool = False) -> None:
+        """Close the bar; a complete fetch first shows its final count as the total (100 %)."""
+        with self._lock:
+            bar, self.bar = self.bar, None
+        if bar is None:
+            return
+        if complete:
+            bar.total = bar.n = self.rows
+            container = getattr(bar, "container", None)  # a notebook widget keeps its own maximum
+            if container is not None:
+                container.children[1].max = max(self.rows, 1)
+            bar.refresh()
+        bar.close()

@@ -8,7 +8,7 @@ import sys
 import trackframes as tf
 
 EXPECTED = [
-    "ApiKey", "AuthError", "BearerToken", "ExportResult", "QueryError", "RateLimitError", "SchemaError",
+    "ApiKey", "AuthError", "BearerToken", "ExportResult", "ProtocolError", "QueryError", "RateLimitError", "SchemaError",
     "ScriptKey", "ServerError", "SessionToken", "Site", "TrackframesError", "TransportError", "UserPassword",
     "__version__", "connect", "read_arrow", "read_parquet", "sandbox", "widgets",
 ]
@@ -39,7 +39,8 @@ def test_lazy_subpackages_are_the_right_packages():
 
 
 def test_exception_tree_has_one_root():
-    for name in ("AuthError", "SchemaError", "QueryError", "RateLimitError", "ServerError", "TransportError"):
+    for name in ("AuthError", "SchemaError", "QueryError", "RateLimitError", "ServerError", "TransportError",
+                 "ProtocolError"):
         assert issubclass(getattr(tf, name), tf.TrackframesError)
 
 

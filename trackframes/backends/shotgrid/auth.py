@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import orjson
 
+from ...answers import Malformed, Source, json_type, loads, reading
 from ...auth import Credential, ScriptKey, Secret, SessionToken, Token, TokenProvider, UserPassword
 from ...exceptions import AuthError
 from ...transport import SecretForm, Transport
@@ -68,12 +69,7 @@ def make_token_provider(transport: Transport, token_url: str, credential: Creden
         response = transport.request("POST", token_url, auth=SecretForm(fields),
                                      headers={"Accept": "application/json"}, what="Authentication")
         raise_for_response(response, what="Authentication", credential=kind)
-        try:
-            payload = orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise AuthError("The token endpoint did not answer with JSON.", credential=kind,
-                            status=response.status_code) from exc
-        return Token.from_response(payload)
+        return Token.from_response(_token_payload(response.content, token_url))
 
     grant: Callable[[], Token] = lambda: post(grant_body(credential))  # noqa: E731
 
@@ -81,6 +77,24 @@ def make_token_provider(transport: Transport, token_url: str, credential: Creden
         return post({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
     return TokenProvider(grant, refresh, margin=margin)
+
+
+def _token_payload(content: bytes, token_url: str) -> dict[str, Any]:
+    """The token answer, checked: an object with a non-empty ``access_token`` string (never echoed)."""
+    from urllib.parse import urlsplit
+
+    source = Source("Authentication", f"POST {urlsplit(token_url).path}", secret=True)
+    with reading(source, content):
+        payload = loads(content)
+        if not isinstance(payload, dict):
+            raise Malformed(f"JSON of the wrong shape ({json_type(payload)} instead of a token object)")
+        access = payload.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise Malformed("JSON of the wrong shape (no access_token string)")
+        expires_in = payload.get("expires_in")
+        if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, (int, float))):
+            raise Malformed("JSON of the wrong shape (expires_in is not a number of seconds)")
+        return payload
 
 
 def token_claims(access_token: str | None) -> dict[str, Any]:
