@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Callable, Iterator, TypeVar
 
-__all__ = ["describe", "user_call", "names_call", "current_call"]
+__all__ = ["describe", "user_call", "names_call", "current_call", "keep_call"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,16 +75,7 @@ def names_call(method: F) -> F:
 
             context = contextvars.copy_context()
             context.run(_enter, label(args, kwargs))
-            inner = context.run(method, *args, **kwargs)
-            try:
-                while True:
-                    try:
-                        item = context.run(next, inner)
-                    except StopIteration:
-                        return
-                    yield item
-            finally:
-                context.run(inner.close)
+            return _run_in(context, context.run(method, *args, **kwargs))
 
         return generator  # type: ignore[return-value]
 
@@ -94,6 +85,31 @@ def names_call(method: F) -> F:
             return method(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def keep_call(inner: Iterator[Any]) -> Iterator[Any]:
+    """An iterator that computes each item of ``inner`` inside the user's call running now.
+
+    For a public method that checks its arguments at once and returns a lazy
+    iterator: messages raised while iterating still name the call.
+    """
+    import contextvars
+
+    return _run_in(contextvars.copy_context(), inner)
+
+
+def _run_in(context: Any, inner: Iterator[Any]) -> Iterator[Any]:
+    try:
+        while True:
+            try:
+                item = context.run(next, inner)
+            except StopIteration:
+                return
+            yield item
+    finally:
+        close = getattr(inner, "close", None)
+        if close is not None:
+            context.run(close)
 
 
 def _enter(label: str) -> None:

@@ -28,7 +28,7 @@ from . import frames
 from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,
                         convert_tz, parse_order)
 from .backends.base import Backend, EntityInfo, Plan, Query
-from .calls import current_call, names_call
+from .calls import current_call, keep_call, names_call
 from .exceptions import SchemaError
 from .io import ExportResult
 from .paging import Page, RowCountWarning, Workers, fetch_pages
@@ -130,7 +130,7 @@ class Site:
         """Typed record batches, one per page, in the order pages arrive (memory stays bounded)."""
         query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired,
                                        project=project, progress=progress)
-        return self._batches(query, progress)
+        return keep_call(self._batches(query, progress))
 
     def _batches(self, query: Query, progress: bool | None) -> Iterator[pa.RecordBatch]:
         for page in self._pages(query, progress):

@@ -58,7 +58,7 @@ def test_a_reset_mid_body_on_every_answer_is_a_clear_transport_error(proxy, upst
         with pytest.raises(tf.TransportError) as info:
             within(30, lambda: site.count("Task") and site.find("Task", fields=FIELDS))
     message = str(info.value)
-    assert "broke while the answer to Searching Task was arriving" in message
+    assert "broke while the answer to find('Task') was arriving" in message  # the user's call, not the request
     assert "3 attempts" in message
 
 
