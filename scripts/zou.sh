@@ -157,7 +157,13 @@ ensure_venv() {
 
 py() { "$PYTHON" -c "$@"; }
 free_port() { py 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port_is_free() { py 'import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
+# SO_REUSEADDR as the servers set it: a port left in TIME_WAIT counts as free.
+port_is_free() {
+    py 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
+}
 token() { py 'import secrets; print(secrets.token_urlsafe(24))'; }
 
 prepare_state() {
@@ -293,6 +299,8 @@ zou_env() {
         "DB_POOL_SIZE=10" "DB_MAX_OVERFLOW=20"
         "KV_HOST=127.0.0.1" "KV_PORT=$REDIS_PORT"
         "SECRET_KEY=$SECRET_KEY"
+        # cheaper password hashes: test accounts log in often, nobody attacks them
+        "BCRYPT_LOG_ROUNDS=6"
         "PREVIEW_FOLDER=$STATE/previews" "TMP_DIR=$STATE/tmp"
         # an empty folder: Zou imports a package named event_handlers from it
         "PLUGIN_FOLDER=$STATE/plugins" "EVENT_HANDLERS_FOLDER=$STATE/hooks"
