@@ -46,7 +46,7 @@ import gazu
 from gazu.client import KitsuClient
 
 SEED = 13
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 MAIN = "TF Seed Main"
 ARCHIVE = "TF Seed Archive"
 BENCH = "TF Bench"
@@ -298,7 +298,7 @@ def _seed_main(client: KitsuClient, rng: random.Random, base: dict) -> dict:
     people, task_types, statuses, asset_types = (
         base["people"], base["task_types"], base["task_statuses"], base["asset_types"])
     project = _project(
-        client, MAIN, "tvshow", [p["id"] for p in people.values()],
+        client, MAIN, "tvshow", [p["id"] for p in people.values()] + [base["bot"]["id"]],
         {n: task_types[n] for n in SHOT_TASK_TYPES + ASSET_TASK_TYPES}, statuses, asset_types,
         "24", dt.date(2026, 1, 5), dt.date(2026, 6, 26),
     )
@@ -527,7 +527,9 @@ def seed_production(client: KitsuClient, manifest_path: Path) -> dict:
     rng = random.Random(SEED)
     started = time.perf_counter()
     base = _base(client, rng)
+    # a bot reads only the productions whose team it is in: it joins the main one
     bot = gazu.person.new_bot("TF Bot", f"bot@{EMAIL_DOMAIN}", role="manager", client=client)
+    base["bot"] = {"id": bot["id"], "token": bot["access_token"]}
     main = _seed_main(client, rng, base)
     archive = _seed_archive(client, rng, base)
     day_offs = _day_offs(client, base["people"])
@@ -535,7 +537,6 @@ def seed_production(client: KitsuClient, manifest_path: Path) -> dict:
     base["people"][INACTIVE]["active"] = False
     manifest = {
         "version": MANIFEST_VERSION, "seed": SEED, **base,
-        "bot": {"id": bot["id"], "token": bot["access_token"]},
         "projects": {"main": main, "archive": archive},
         "day_offs": day_offs,
         "seconds": round(time.perf_counter() - started, 1),

@@ -149,6 +149,11 @@ def test_auth_login_and_refresh(zou: Zou, api: Api) -> None:
     bot = requests.get(f"{zou.url}/auth/authenticated", timeout=30,
                        headers={"Authorization": f"Bearer {zou.seed['bot']['token']}"})
     assert bot.status_code == 200 and bot.json()["user"]["is_bot"] is True
+    # the bot is in the main production's team, so it reads its tasks
+    bot_tasks = requests.get(f"{zou.url}/data/tasks", timeout=30,
+                             params={"project_id": zou.main["id"], "page": 1, "limit": 1},
+                             headers={"Authorization": f"Bearer {zou.seed['bot']['token']}"})
+    assert bot_tasks.status_code == 200 and bot_tasks.json()["total"] == N_SHOT_TASKS + N_ASSET_TASKS
 
 
 def test_crud_routes_page_with_page_and_limit(zou: Zou, api: Api) -> None:
