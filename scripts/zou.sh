@@ -27,7 +27,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REQUIREMENTS=$HERE/zou-requirements.txt
 ZOU_VERSION=$(sed -n 's/^zou==\([0-9.]*\).*/\1/p' "$REQUIREMENTS")
-STATE=${TRACKFRAMES_ZOU_HOME:-/tmp/trackframes-zou}
+STATE=$(realpath -m "${TRACKFRAMES_ZOU_HOME:-/tmp/trackframes-zou}")
 VENV=${TRACKFRAMES_ZOU_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/trackframes/zou-venv}
 PYTHON=${TRACKFRAMES_ZOU_PYTHON:-python3}
 WORKERS=${TRACKFRAMES_ZOU_WORKERS:-2}

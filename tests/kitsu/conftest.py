@@ -6,7 +6,8 @@ production of ``tests/kitsu/seed.py`` through gazu unless the database already
 holds it. When the script fails, every test using the fixture errors with the
 script's output: nothing is skipped. A Zou that this session started is
 stopped at the end (set ``TRACKFRAMES_ZOU_KEEP=1`` to keep it up for the next
-run); one that was already up is left as it was.
+run); one that was already up is left as it was, and so is one that another
+test session still uses.
 
 ``zou_bench`` adds the benchmark project (``TRACKFRAMES_ZOU_BENCH_TASKS``
 tasks, 3000 by default) the first time a test asks for it.
@@ -70,8 +71,17 @@ def zou_sh(command: str, timeout: float = 900) -> subprocess.CompletedProcess[st
                           timeout=timeout, stdin=subprocess.DEVNULL)
 
 
-def _read_env(path: Path) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+def _read_env(text: str) -> dict[str, str]:
+    """``KEY=value`` lines (what zou.sh prints and writes in zou.env)."""
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Kitsu tests may start the server (a cold start installs Zou and seeds it): 30 minutes."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.timeout(1800))
 
 
 @pytest.fixture(scope="session")
@@ -81,23 +91,37 @@ def zou() -> Iterator[Zou]:
     if up.returncode != 0:
         pytest.fail(f"`bash scripts/zou.sh up` exited with {up.returncode}:\n"
                     f"--- stdout\n{up.stdout}\n--- stderr\n{up.stderr}", pytrace=False)
-    printed = _read_env_lines(up.stdout)
-    env = _read_env(Path(printed["ZOU_ENV_FILE"]))
+    printed = _read_env(up.stdout)
+    if "ZOU_ENV_FILE" not in printed:
+        pytest.fail(f"`bash scripts/zou.sh up` printed no ZOU_ENV_FILE:\n{up.stdout}", pytrace=False)
+    env = _read_env(Path(printed["ZOU_ENV_FILE"]).read_text())
+    # Test sessions running side by side share the server: each holds a lease,
+    # and the one that started it stops it only when no other session holds one.
+    leases = Path(env["ZOU_HOME"]) / "leases"
+    leases.mkdir(exist_ok=True)
+    lease = leases / str(os.getpid())
+    lease.touch()
     try:
-        server = _seeded(env)
-        yield server
+        yield _seeded(env)
     finally:
-        if started_here and not os.environ.get("TRACKFRAMES_ZOU_KEEP"):
+        lease.unlink(missing_ok=True)
+        if started_here and not os.environ.get("TRACKFRAMES_ZOU_KEEP") and not _live_leases(leases):
             down = zou_sh("down", timeout=120)
             if down.returncode != 0:
                 print(f"`bash scripts/zou.sh down` exited with {down.returncode}:\n{down.stderr}")
 
 
-def _read_env_lines(stdout: str) -> dict[str, str]:
-    values = dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
-    if "ZOU_ENV_FILE" not in values:
-        pytest.fail(f"`bash scripts/zou.sh up` printed no ZOU_ENV_FILE:\n{stdout}", pytrace=False)
-    return values
+def _live_leases(leases: Path) -> list[int]:
+    live = []
+    for lease in leases.iterdir():
+        try:
+            os.kill(int(lease.name), 0)
+            live.append(int(lease.name))
+        except (ValueError, ProcessLookupError):
+            lease.unlink(missing_ok=True)
+        except PermissionError:
+            live.append(int(lease.name))
+    return live
 
 
 def _seeded(env: dict[str, str]) -> Zou:
