@@ -38,9 +38,10 @@ import os
 import random
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import gazu
 from gazu.client import KitsuClient
@@ -363,9 +364,9 @@ def _seed_main(client: KitsuClient, rng: random.Random, base: dict) -> dict:
             task_plans.append(_task_plan(rng, pid, asset["id"], task_type, task_types, statuses, people))
     task_ids = _create_tasks(client, task_plans)
     out["tasks"] = task_ids
-    out["task_counts_by_type"] = _count(p["_type"] for p in task_plans)
-    out["task_counts_by_status"] = _count(
-        next(k for k, v in statuses.items() if v == p["task_status_id"]) for p in task_plans)
+    status_names = {v: k for k, v in statuses.items()}
+    out["task_counts_by_type"] = dict(Counter(p["_type"] for p in task_plans))
+    out["task_counts_by_status"] = dict(Counter(status_names[p["task_status_id"]] for p in task_plans))
     out["assignments"] = sum(len(p["assignees"]) for p in task_plans)
     out["task_data"] = {tid: p["data"] for tid, p in zip(task_ids, task_plans) if "data" in p}
 
@@ -456,13 +457,6 @@ def _seed_archive(client: KitsuClient, rng: random.Random, base: dict) -> dict:
     gazu.project.close_project(pid, client=client)
     return {"id": pid, "name": ARCHIVE, "sequences": [s["id"] for s in sequences],
             "shots": [s["id"] for s in shots], "assets": [asset["id"]], "tasks": tasks}
-
-
-def _count(values: Iterable[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
 
 
 def _day_offs(client: KitsuClient, people: dict[str, dict]) -> list[str]:
