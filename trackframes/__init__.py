@@ -14,6 +14,7 @@ from .auth import ApiKey, BearerToken, ScriptKey, SessionToken, UserPassword
 from .connect import connect
 from .exceptions import (
     AuthError,
+    CapabilityError,
     ProtocolError,
     QueryError,
     RateLimitError,
@@ -32,6 +33,7 @@ __all__ = [
     "ApiKey",
     "AuthError",
     "BearerToken",
+    "CapabilityError",
     "ExportResult",
     "ProtocolError",
     "QueryError",

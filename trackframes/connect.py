@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .auth import Credential
+from .backends import registry
 from .config import credential_from_env, resolve
 from .site import Site
 from .transport import Transport
@@ -42,16 +43,10 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
         auth = credential_from_env()
     if not isinstance(auth, Credential):
         raise TypeError(f"auth must be a credential such as tf.ScriptKey(...), not {type(auth).__name__}")
+    registry.check(settings.backend, auth)  # before anything is built
     transport = Transport(timeout=settings.timeout, max_retries=settings.max_retries,
                           pool_size=settings.concurrency + 4, verify=settings.verify, proxies=settings.proxies,
                           adapter=transport_adapter, deadline=settings.deadline, site=settings.url)
-    if settings.backend == "shotgrid":
-        from .backends.shotgrid.backend import ShotGridBackend
-
-        impl = ShotGridBackend(settings, auth, transport)
-    else:
-        raise NotImplementedError(
-            f"The {settings.backend} backend is not available yet in this version; use backend='shotgrid'."
-        )
+    impl = registry.create(settings, auth, transport)
     return Site(impl, url=settings.url, page_size=settings.page_size, concurrency=settings.concurrency,
                 progress=settings.progress)

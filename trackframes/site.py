@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from . import frames
 from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,
                         convert_tz, parse_order)
-from .backends.base import Backend, EntityInfo, Plan, Query
+from .backends.base import Backend, Capability, EntityInfo, Plan, Query, require
 from .calls import current_call, keep_call, names_call
 from .exceptions import SchemaError
 from .io import ExportResult
@@ -60,6 +60,11 @@ class Site:
 
     def __repr__(self) -> str:
         return f"<trackframes.Site {self.backend.name} {self.url}>"
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What this site's backend can do (``Capability.SUMMARIZE``, ...); see :mod:`trackframes.backends.base`."""
+        return frozenset(getattr(self.backend, "capabilities", frozenset({Capability.READ})))
 
     def __enter__(self) -> "Site":
         return self
@@ -179,11 +184,7 @@ class Site:
         filters for that type; by default the usual production types. At most
         ``limit`` matches (``None``: all).
         """
-        if self.backend.name != "shotgrid":
-            raise NotImplementedError(f"Text search is not available on the {self.backend.name} backend yet.")
-        from .backends.shotgrid.search import text_search
-
-        df = text_search(self.backend, text, entity_types, limit=limit)
+        df = require(self.backend, Capability.TEXT_SEARCH).text_search(text, entity_types, limit=limit)
         df.attrs["trackframes"] = {"site": self.url, "backend": self.backend.name, "kind": "search",
                                    **df.attrs.get("trackframes", {}),
                                    "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}

@@ -98,7 +98,8 @@ def test_bad_credentials_and_unreachable(sb):
     assert "refused" in form.message and "wrong-key-123" not in form.message
     form = LoginForm("http://127.0.0.1:9", auth_kind="session", env={}, max_retries=0, progress=False)
     form.set("session_token", "tok-abc")
-    assert form.connect() is None and form.message.startswith("Could not reach")
+    assert form.connect() is None and form.message.startswith("Could not connect to http://127.0.0.1:9")
+    assert "connection refused" in form.message
     form = LoginForm("", auth_kind="session", env={})
     assert form.connect() is None and "URL" in form.message
 
@@ -109,9 +110,11 @@ def test_missing_fields_message():
     assert form.connect() is None and "Script key" in form.message
 
 
-def test_error_message_tls():
-    exc = tf.TransportError("TLS verification failed for host.example.com.")
-    assert "TLS certificate" in error_message(exc, "https://host.example.com")
+def test_error_message_keeps_the_transports_own_sentence():
+    # the transport words each failure precisely (a certificate, a port that does not speak TLS, a redirect):
+    # the form must not reword "does not speak TLS" into "could not verify the certificate"
+    exc = tf.TransportError("https://host.example.com:8080 does not speak TLS: is it an http:// site?")
+    assert error_message(exc, "https://host.example.com") == str(exc)
     assert "2FA" in error_message(tf.AuthError("x", reason="2fa_required"))
 
 

@@ -46,9 +46,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import SchemaError
-from ..query.filters import hint, suggest
+from ..suggest import hint, suggest
 from ..schema import FieldKind, FieldSpec
-from ..summaries import Grouping, Summary, SummaryGroup, SummaryResult, parse_grouping, parse_summaries
+from ..backends.base import Grouping, Summary, SummaryGroup, SummaryResult
+from ..query.summaries import parse_grouping, parse_summaries
 from .buckets import Head, memberships, wire
 from .clock import utc_now
 from .columns import Specs, column, present, spec_for, spec_map, text, to_bool

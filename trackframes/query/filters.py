@@ -35,7 +35,6 @@ A backend that can send only part of a tree splits it; the engine applies the re
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from typing import Any, Callable, Literal, Union
 import orjson
 
 from ..exceptions import SchemaError
+from ..suggest import hint, suggest
 
 __all__ = [
     "MAX_DEPTH",
@@ -443,15 +443,3 @@ def split(tree: Node, can_push: Callable[[Condition], bool]) -> tuple[Group, Gro
         else:
             residual.append(item)
     return Group("and", tuple(pushed)), Group("and", tuple(residual))
-
-
-def suggest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
-    """The closest valid names, case-insensitively."""
-    choices = list(choices)
-    lowered = {c.lower(): c for c in choices}
-    return [lowered[h] for h in difflib.get_close_matches(str(name).lower(), list(lowered), n=n, cutoff=0.6)]
-
-
-def hint(suggestions: list[str]) -> str:
-    """' Did you mean ...?' for an error message, or nothing."""
-    return (" Did you mean " + " or ".join(repr(s) for s in suggestions) + "?") if suggestions else ""

@@ -20,7 +20,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from ..auth import Credential, ScriptKey, SessionToken, UserPassword
+from ..auth import Credential
+from ..backends import registry
 from ..exceptions import AuthError, TrackframesError, TransportError
 
 __all__ = [
@@ -35,40 +36,37 @@ __all__ = [
     "coerce_value",
 ]
 
-#: Backends offered by the login form: API name → label. ftrack and Kitsu go here when available.
-BACKENDS: dict[str, str] = {"shotgrid": "ShotGrid"}
+def _fields_by_name() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for info in registry.backends():
+        for kind in info.auth_kinds:
+            for f in kind.fields:
+                out.setdefault(f.name, f)
+    return out
 
-#: Auth kinds per backend: kind → (label, the fields that kind needs, in order).
+
+#: Backends offered by the login form (those available in this version): API name → title.
+BACKENDS: dict[str, str] = {b.name: b.title for b in registry.backends() if b.available}
+
+#: Auth kinds per backend: kind → (label, the fields that kind needs, in order) (from the backend registry).
 AUTH_KINDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
-    "shotgrid": {
-        "script": ("Script key", ("script_name", "script_key")),
-        "user": ("Login and password", ("login", "password", "otp")),
-        "session": ("Session token", ("session_token",)),
-    },
+    b.name: {k.key: (k.label, tuple(f.name for f in k.fields)) for k in b.auth_kinds} for b in registry.backends()
 }
+
+_FIELDS = _fields_by_name()
 
 #: Fields that hold secrets: never pre-filled, cleared as soon as Connect is pressed.
-SECRET_FIELDS: frozenset[str] = frozenset({"script_key", "password", "otp", "session_token"})
+SECRET_FIELDS: frozenset[str] = frozenset(n for n, f in _FIELDS.items() if f.secret)
 
 #: Optional fields (everything else of the chosen kind must be filled in).
-OPTIONAL_FIELDS: frozenset[str] = frozenset({"otp"})
+OPTIONAL_FIELDS: frozenset[str] = frozenset(n for n, f in _FIELDS.items() if f.optional)
 
-FIELD_LABELS: dict[str, str] = {
-    "script_name": "Script name",
-    "script_key": "Script key",
-    "login": "Login",
-    "password": "Password",
-    "otp": "2FA code",
-    "session_token": "Session token",
-}
+#: Field → label (a backend may word a field its own way: :meth:`LoginForm.label`).
+FIELD_LABELS: dict[str, str] = {n: f.label for n, f in _FIELDS.items()}
 
 #: Non-secret values read from the environment: form field → variable.
-ENV_PREFILL: dict[str, str] = {
-    "url": "TRACKFRAMES_URL",
-    "backend": "TRACKFRAMES_BACKEND",
-    "script_name": "TRACKFRAMES_SCRIPT_NAME",
-    "login": "TRACKFRAMES_LOGIN",
-}
+ENV_PREFILL: dict[str, str] = {"url": "TRACKFRAMES_URL", "backend": "TRACKFRAMES_BACKEND",
+                               **{n: f.env for n, f in _FIELDS.items() if f.env and not f.secret}}
 
 
 def error_message(exc: BaseException, url: str = "") -> str:
@@ -87,13 +85,7 @@ def error_message(exc: BaseException, url: str = "") -> str:
             return "Signed in, but this account is not allowed to use the API on this site."
         return f"Sign-in to {site} was refused: check the credentials and try again."
     if isinstance(exc, TransportError):
-        text = str(exc)
-        if "TLS" in text or "SSL" in text or "certificate" in text:
-            return (f"The TLS certificate of {site} could not be verified. If the site uses a private "
-                    "certificate authority, connect with verify='/path/to/ca-bundle.pem'.")
-        if "timed out" in text:
-            return f"{site} did not answer in time; check the URL or try again."
-        return f"Could not reach {site}: check the URL and the network."
+        return str(exc)  # the transport words each failure (TLS, timeout, redirect, refused) for people already
     if isinstance(exc, (TrackframesError, ValueError, NotImplementedError, TypeError)):
         return str(exc)
     return f"Could not connect: {type(exc).__name__}."
@@ -119,12 +111,11 @@ class LoginForm:
         self.backend: str = from_env if backend == "shotgrid" and from_env in BACKENDS else backend
         self.options = dict(options)
         self._values: dict[str, str] = {name: "" for name in FIELD_LABELS}
-        for name in ("script_name", "login"):
-            self._values[name] = env.get(ENV_PREFILL[name], "")
+        for name, variable in ENV_PREFILL.items():
+            if name in self._values:
+                self._values[name] = env.get(variable, "")
         if auth_kind is None:
-            auth_kind = "user" if self._values["login"] and not self._values["script_name"] else "script"
-            if env.get("TRACKFRAMES_SESSION_TOKEN") and not (self._values["login"] or self._values["script_name"]):
-                auth_kind = "session"
+            auth_kind = self._kind_from(env)
         self.auth_kind = auth_kind
         self.status: str = "idle"  # idle | connecting | connected | error
         self.message: str = ""
@@ -143,6 +134,25 @@ class LoginForm:
         if kind not in kinds:
             raise ValueError(f"auth kind must be one of {sorted(kinds)}, not {kind!r}")
         self._auth_kind = kind
+
+    def _kind_from(self, env: Mapping[str, str]) -> str:
+        """The first kind whose pre-filled fields are set; a session token in the environment picks
+        ``session`` when nothing else is pre-filled; else the backend's first kind."""
+        kinds = registry.get(self.backend).auth_kinds
+        for kind in kinds:
+            if any(f.env and self._values.get(f.name) for f in kind.fields):
+                return kind.key
+        if env.get("TRACKFRAMES_SESSION_TOKEN") and "session" in self.auth_kinds():
+            return "session"
+        return kinds[0].key
+
+    def label(self, name: str) -> str:
+        """How the current backend words field ``name``."""
+        for kind in registry.get(self.backend).auth_kinds:
+            for f in kind.fields:
+                if f.name == name:
+                    return f.label
+        return FIELD_LABELS[name]
 
     def auth_kinds(self) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Auth kinds of the current backend: kind → (label, fields)."""
@@ -183,13 +193,8 @@ class LoginForm:
         """The credential described by the form (raises ``ValueError`` when a field is missing)."""
         missing = [n for n in self.missing() if n != "url"]
         if missing:
-            raise ValueError("Please fill in: " + ", ".join(FIELD_LABELS[n] for n in missing) + ".")
-        v = self._values
-        if self.auth_kind == "script":
-            return ScriptKey(v["script_name"].strip(), v["script_key"])
-        if self.auth_kind == "user":
-            return UserPassword(v["login"].strip(), v["password"], otp=v["otp"].strip() or None)
-        return SessionToken(v["session_token"].strip())
+            raise ValueError("Please fill in: " + ", ".join(self.label(n) for n in missing) + ".")
+        return registry.get(self.backend).auth_kind(self.auth_kind).build(self._values)
 
     # -- connecting ----------------------------------------------------------------
     def on_connect(self, callback: Callable[[Any], None]) -> None:
@@ -203,7 +208,9 @@ class LoginForm:
         """
         from ..connect import connect
 
-        self.status, self.message = "connecting", f"Connecting to {self.url}…"
+        from ..urls import redact
+
+        self.status, self.message = "connecting", f"Connecting to {redact(self.url)}…"
         try:
             if not self.url.strip():
                 raise ValueError("Please fill in the site URL.")

@@ -38,7 +38,7 @@ from ...paging import Page, fetch_pages, gather, id_ranges
 from ...schema import FieldSpec
 from ...deadline import Deadline, current, scope
 from ...transport import HeaderAuth, Transport
-from ..base import EntityInfo, Plan, Query
+from ..base import Capability, EntityInfo, Plan, Query
 from .auth import make_token_provider, token_claims
 from .decode import PageDecoder, RawPage
 from .errors import is_token_expired, raise_for_response
@@ -61,6 +61,8 @@ class ShotGridBackend:
 
     name = "shotgrid"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
+    capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE,
+                              Capability.PROJECT_SCHEMA, Capability.IDENTITY, Capability.TEXT_SEARCH})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport) -> None:
         self.settings = settings
@@ -404,6 +406,12 @@ class ShotGridBackend:
         from .summaries import work_day_rules
 
         return work_day_rules(self, start, end, project_id, user_id)
+
+    def text_search(self, text: str, entity_types: Any = None, *, limit: int | None = 100) -> Any:
+        """Matches of ``text`` over several entity types (``_text_search``), as a frame."""
+        from .search import text_search
+
+        return text_search(self, text, entity_types, limit=limit)
 
     def schedule_fields(self) -> Any:
         """The fields behind the canonical schedule frames (``trackframes.schedule.ScheduleFields``)."""
