@@ -1,7 +1,7 @@
 """``read_dask``: an exported dataset as a Dask DataFrame with exactly the dtypes of ``find``.
 
 Each Dask partition reads one Parquet file of the dataset, or a run of its row
-groups (at most :data:`ROWS_PER_PARTITION` rows), with the same typing as
+groups (at most ``rows_per_partition`` rows, 500,000 by default), with the same typing as
 :func:`trackframes.read_parquet`: the Arrow schema stored in
 ``_trackframes.json`` types every column (Hive partition columns too), rows
 come in id order within each partition, and the frame is made by the same

@@ -2,8 +2,10 @@
 
 The sandbox store is generated, then edited so that the partition values are
 hard for Hive directories: project and sequence names with spaces, ``/``,
-``%``, ``+``, ``=`` and non-ASCII characters, a Shot with no sequence (a null
-partition), and nulls in nullable integer, float, date and list columns.
+``%``, ``+``, ``=`` and non-ASCII characters, a sequence named ``010`` (which
+engines that guess partition types read as the number 10), a Shot with no
+sequence (a null partition), and nulls in nullable integer, float, date and
+list columns.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pandas as pd
 import pytest
@@ -25,7 +27,7 @@ TODAY = date(2026, 3, 2)
 #: project id -> the name it gets
 PROJECT_NAMES = {1: "Rain / Shine", 2: "Château Noir — Été", 3: "100% Done + 日本"}
 #: sequence id -> the code it gets (the first of each project)
-SEQUENCE_CODES = {1: "SQ 010/alt=1", 2: "Séquence ☃", 3: "%41 literal"}
+SEQUENCE_CODES = {1: "010", 2: "Séquence ☃/B", 3: "%41 literal = x"}  # "010": engines guess numbers
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Spec:
     entity: str
     fields: tuple[str, ...]
     partition_by: tuple[str, ...]
+    filters: tuple[Any, ...] = ()
 
 
 SPECS = (
@@ -43,6 +46,9 @@ SPECS = (
                            "est_in_mins", "milestone", "project", "updated_at"), ("project.name",)),
     Spec("shots", "Shot", ("code", "sg_sequence", "sg_status_list", "sg_cut_in", "assets", "created_at", "project"),
          ("project.name", "sg_sequence.name")),
+    # every directory value looks like a number ("010", or null): an engine guessing types reads 10
+    Spec("shots_010", "Shot", ("code", "sg_sequence", "sg_cut_in"), ("sg_sequence.name",),
+         (["project", "is", {"type": "Project", "id": 1}],)),
     Spec("assets", "Asset", ("code", "sg_asset_type", "tag_list", "shots", "updated_at", "project"),
          ("updated_at:week",)),
     Spec("versions", "Version", ("code", "sg_status_list", "sg_uploaded_movie_frame_rate", "client_approved", "entity",
@@ -91,7 +97,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
     with tf.sandbox.serve(store=engines_store()) as sb, sb.connect(progress=False) as site:
         for spec in SPECS:
             paths[spec.name] = root / spec.name
-            site.export(spec.entity, paths[spec.name], fields=list(spec.fields), partition_by=list(spec.partition_by))
-            found[spec.name] = site.find(spec.entity, fields=list(spec.fields))
+            site.export(spec.entity, paths[spec.name], filters=list(spec.filters), fields=list(spec.fields),
+                        partition_by=list(spec.partition_by))
+            found[spec.name] = site.find(spec.entity, list(spec.filters), list(spec.fields))
     yield Exported(root, paths, found, {s.name: s for s in SPECS})
 

@@ -1,7 +1,10 @@
 """How each engine reads an exported dataset, as its users would write it, giving records (dicts by column).
 
 These are the snippets ``docs/scale.md`` shows; nothing here uses trackframes
-except :func:`trackframes_records`.
+except :func:`trackframes_records`. ``keys`` are the dataset's partition keys,
+all text here: each engine is told so, since engines that guess the types of
+partition values from the directory names read a sequence ``010`` as the
+number 10.
 """
 
 from __future__ import annotations
@@ -14,28 +17,33 @@ from typing import Any, Sequence
 Records = list[dict[str, Any]]
 
 
-def pyarrow_records(path: Path) -> Records:
+def pyarrow_records(path: Path, keys: Sequence[str]) -> Records:
+    import pyarrow as pa
     import pyarrow.dataset as ds
 
-    return ds.dataset(path, format="parquet", partitioning="hive").to_table().to_pylist()
+    partitioning = ds.partitioning(pa.schema([(key, pa.string()) for key in keys]), flavor="hive")
+    return ds.dataset(path, format="parquet", partitioning=partitioning).to_table().to_pylist()
 
 
-def duckdb_records(path: Path) -> Records:
+def duckdb_records(path: Path, keys: Sequence[str]) -> Records:
     import duckdb
 
+    types = ", ".join(f"'{key}': VARCHAR" for key in keys)
     con = duckdb.connect()
     try:
-        cursor = con.execute("SELECT * FROM read_parquet(?, hive_partitioning = true)", [f"{path}/**/*.parquet"])
+        cursor = con.execute(f"SELECT * FROM read_parquet(?, hive_partitioning = true, hive_types = {{{types}}})",
+                             [f"{path}/**/*.parquet"])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
     finally:
         con.close()
 
 
-def polars_records(path: Path) -> Records:
+def polars_records(path: Path, keys: Sequence[str]) -> Records:
     import polars as pl
 
-    return pl.scan_parquet(f"{path}/**/*.parquet", hive_partitioning=True).collect().to_dicts()
+    return pl.scan_parquet(f"{path}/**/*.parquet", hive_partitioning=True,
+                           hive_schema={key: pl.String for key in keys}).collect().to_dicts()
 
 
 def dask_records(path: Path, keys: Sequence[str]) -> Records:
@@ -69,13 +77,14 @@ def spark_missing() -> str | None:
 
 
 def spark_session() -> Any:
-    """A local Spark on one core, quiet, with UTC as the session time zone."""
+    """A local Spark on one core, quiet, UTC as the session time zone, partition values read as text."""
     from pyspark.sql import SparkSession
 
     spark = (SparkSession.builder.master("local[1]").appName("trackframes-engines")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
              .config("spark.sql.shuffle.partitions", "1")
              .config("spark.driver.memory", "512m")
              .getOrCreate())
