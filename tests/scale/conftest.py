@@ -102,3 +102,18 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
             found[spec.name] = site.find(spec.entity, list(spec.filters), list(spec.fields))
     yield Exported(root, paths, found, {s.name: s for s in SPECS})
 
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session for the whole run (starting its JVM is the slow part); skips without Spark."""
+    from . import engines
+
+    missing = engines.spark_missing()
+    if missing:
+        pytest.skip(missing)
+    session = engines.spark_session()
+    try:
+        yield session
+    finally:
+        session.stop()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -124,18 +124,6 @@ def test_read_parquet_gives_finds_frame_exactly(exported, name):
 
 
 # -- Spark -----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    missing = engines.spark_missing()
-    if missing:
-        pytest.skip(missing)
-    session = engines.spark_session()
-    try:
-        yield session
-    finally:
-        session.stop()
 
 
 def test_spark_reads_every_dataset(exported, spark):
