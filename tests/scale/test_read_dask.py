@@ -202,6 +202,19 @@ def test_a_damaged_file_is_named(exported: Exported, tmp_path):
         tf.read_dask(copy)
 
 
+def test_a_file_damaged_after_the_graph_was_made_is_named_by_the_worker(client, exported: Exported, tmp_path):
+    copy = tmp_path / "versions"
+    shutil.copytree(exported.paths["versions"], copy)
+    ddf = tf.read_dask(copy)
+    victim = sorted(copy.rglob("*.parquet"))[0]
+    data = bytearray(victim.read_bytes())
+    data[4:200] = b"\xff" * 196  # the pages, not the footer
+    victim.write_bytes(bytes(data))
+    with pytest.raises(CorruptDatasetError, match=re.escape(str(victim))) as caught:
+        ddf.compute()
+    assert Path(caught.value.file) == victim
+
+
 def test_without_dask_the_error_says_how_to_install_it(exported: Exported):
     code = ("import sys; sys.modules['dask'] = None; sys.modules['dask.dataframe'] = None\n"
             "import trackframes as tf\n"
