@@ -23,6 +23,7 @@ from .exceptions import (
     TransportError,
 )
 from .io import ExportResult, read_arrow, read_parquet
+from .dask import read_dask
 from .site import Site
 from . import accessor  # registers df.tf
 
@@ -47,6 +48,7 @@ __all__ = [
     "__version__",
     "connect",
     "read_arrow",
+    "read_dask",
     "read_parquet",
     "sandbox",
     "widgets",
