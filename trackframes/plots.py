@@ -65,7 +65,7 @@ def gantt(tasks: Any, by: str = "entity.name", color: str | None = "step.name", 
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from .schedule.calendar import Calendar, as_date
+    from .schedule.calendar import Calendar, today_or
 
     for column in (by, start, end) + ((color,) if color else ()):
         if column not in tasks.columns:
@@ -77,7 +77,7 @@ def gantt(tasks: Any, by: str = "entity.name", color: str | None = "step.name", 
     lanes = lanes[:max_lanes]
     rows = rows[rows[by].isin(lanes)]
     lane_of = {lane: i for i, lane in enumerate(lanes)}
-    today = as_date(today) if today is not None else date.today()
+    today = today_or(today, tasks)
     calendar = calendar if calendar is not None else Calendar.from_frame(tasks)
 
     if ax is None:

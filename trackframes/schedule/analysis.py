@@ -50,7 +50,8 @@ def _people(assignees: Any) -> Any:
 def schedule_status(tasks: Any, as_of: Any = None, calendar: Calendar | None = None) -> Any:
     """The tasks with ``late``, ``days_late``, ``working_days_left``, ``remaining_minutes`` and ``at_risk``.
 
-    * ``late``: not done and due before ``as_of`` (today by default);
+    * ``late``: not done and due before ``as_of`` (by default the today of the
+      site the frame came from, ``site.today``, else the real date);
       ``days_late`` counts the working days after the due date up to ``as_of``.
     * ``working_days_left``: working days from ``as_of`` to the due date, both
       included, for open tasks not yet late.
@@ -61,7 +62,7 @@ def schedule_status(tasks: Any, as_of: Any = None, calendar: Calendar | None = N
     import pandas as pd
 
     cal = _calendar_for(tasks, calendar)
-    today = pd.Timestamp(today_or(as_of))
+    today = pd.Timestamp(today_or(as_of, tasks))
     out = tasks.copy()
     due = out["due_date"]
     done = out["done"].fillna(False).astype(bool) if "done" in out else pd.Series(False, index=out.index)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import bid_vs_actual, explode_people, lateness, overbooked, schedule_status, utilization
-from .calendar import Calendar, monday_of, today_or
+from .calendar import Calendar, as_date, monday_of
 from .frames import record_id, schedule_fields, tasks_frame, timelogs_frame, user_calendars
 
 __all__ = ["ScheduleReport", "schedule_report"]
@@ -135,11 +135,12 @@ def _label(row: Any) -> str:
 def schedule_report(site: Any, project: Any = None, as_of: Any = None, *, weeks: int = 4) -> ScheduleReport:
     """Fetch tasks, time logs and calendars and answer the three questions.
 
-    ``as_of`` is today by default; over-booking looks at the ``weeks`` weeks
-    starting with the week of ``as_of``; utilization also covers the
-    ``weeks`` weeks before it (logged time).
+    ``as_of`` is the site's today by default (``site.today``: the real date,
+    or the day a sandbox's production was generated around); over-booking
+    looks at the ``weeks`` weeks starting with the week of ``as_of``;
+    utilization also covers the ``weeks`` weeks before it (logged time).
     """
-    today = today_or(as_of)
+    today = as_date(as_of) if as_of is not None else as_date(getattr(site, "today", None) or date.today())
     monday = monday_of(today)
     horizon = (monday, monday + timedelta(days=7 * weeks - 1))
     past = monday - timedelta(days=7 * weeks)
