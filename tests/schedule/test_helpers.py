@@ -14,6 +14,7 @@ from trackframes import schedule
 from trackframes.schedule import Calendar
 from tests.schedule.conftest import (
     DONE,
+    IDLE,
     TODAY,
     booked_reference,
     day,
@@ -176,6 +177,26 @@ def test_utilization_agrees_with_the_store(sb, site, tasks):
             assert math.isclose(row["booked_utilization"], booked.get(key, 0.0) / available, abs_tol=1e-9)
             assert math.isclose(row["logged_utilization"], logged.get(key, 0) / available, abs_tol=1e-9)
     assert sum(booked.values()) > 0 and sum(logged.values()) > 0
+
+
+def test_only_open_work_books_time(sb, site, tasks):
+    """Finished, omitted and on-hold tasks book nothing; open_only=False books them all as planned."""
+    works = studio_rule(sb)
+    open_ref = booked_reference(sb, LO, HI, lambda uid: works)
+    all_ref = booked_reference(sb, LO, HI, lambda uid: works, open_only=False)
+    idle = [t for t in live(sb, "Task") if t["sg_status_list"] in IDLE and day(t["start_date"]) <= HI
+            and day(t["due_date"]) >= LO and any(a["type"] == "HumanUser" for a in t["task_assignees"])]
+    assert "fin" in {t["sg_status_list"] for t in idle}  # the window holds idle bookings to drop
+    assert any(t["sg_status_list"] == "hld" for t in live(sb, "Task"))
+    assert sum(all_ref.values()) > sum(open_ref.values()) > 0
+    for open_only, ref in ((True, open_ref), (False, all_ref)):
+        util = schedule.utilization(None, tasks, start=LO, end=HI, open_only=open_only)
+        got = {(r["user.id"], r["week"].date()): r["booked_minutes"] for r in util.to_dict("records")}
+        assert {k for k, v in got.items() if v > 1e-9} == {k for k, v in ref.items() if v > 1e-9}
+        for key, minutes in ref.items():
+            assert math.isclose(got[key], minutes, abs_tol=1e-6), (open_only, key)
+    assert set(schedule.open_work(tasks)["id"]) == {t["id"] for t in live(sb, "Task")
+                                                    if t["sg_status_list"] not in IDLE}
 
 
 def test_utilization_with_each_persons_calendar(sb, site, tasks):

@@ -89,7 +89,9 @@ class ScheduleFields:
     ``task_fields`` and ``timelog_fields`` map a canonical column (or link
     prefix such as ``"entity"``) to the backend's field name, which may be a
     dotted linked field. A field the site lacks leaves its columns null (the
-    frame's ``attrs["trackframes"]["missing"]`` lists them).
+    frame's ``attrs["trackframes"]["missing"]`` lists them). ``done_statuses``
+    fill the ``done`` column; ``hold_statuses`` mark open work that is paused
+    (it books no time in :func:`~trackframes.schedule.utilization`).
     """
 
     task_entity: str
@@ -101,6 +103,7 @@ class ScheduleFields:
     user_entity: str
     user_name_fields: tuple[str, ...]
     done_statuses: frozenset[str] = frozenset()
+    hold_statuses: frozenset[str] = frozenset()
 
 
 def schedule_fields(site: Any) -> ScheduleFields:
@@ -403,6 +406,7 @@ def tasks_frame(site: Any, project: Any = None, filters: Any = None, *,
         "missing": missing,
         "link_types": _link_types(site, entity, sources, ("step", "project", "sequence")),
         "user_entity": fields.user_entity,
+        "hold_statuses": sorted(fields.hold_statuses),
         "calendar": None if calendar is None else calendar.to_dict(),
         "today": _today(site),
     }

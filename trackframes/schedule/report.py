@@ -12,7 +12,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from .analysis import bid_vs_actual, explode_people, lateness, overbooked, schedule_status, utilization
+from .analysis import (
+    bid_vs_actual,
+    explode_people,
+    lateness,
+    open_work,
+    overbooked,
+    schedule_status,
+    utilization,
+)
 from .calendar import Calendar, as_date, monday_of
 from .frames import record_id, schedule_fields, tasks_frame, timelogs_frame, user_calendars
 
@@ -149,7 +157,7 @@ def schedule_report(site: Any, project: Any = None, as_of: Any = None, *, weeks:
     tasks = tasks_frame(site, pid)
     calendar = Calendar.from_frame(tasks) or Calendar()
     timelogs = timelogs_frame(site, pid, start=past, end=today)
-    people = explode_people(tasks, fields.user_entity)
+    people = explode_people(open_work(tasks), fields.user_entity)
     active = people[(people["due"] >= _ts(past)) & (people["start"] <= _ts(horizon[1]))]
     users = set(active["user.id"]) | {int(u) for u in timelogs["user.id"].dropna()}
     # bookings spread over each task's own working days: cover the active tasks' whole spans
