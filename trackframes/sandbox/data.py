@@ -42,6 +42,7 @@ from typing import Any, Callable
 
 from . import catalog
 from .model import Store, WorkCalendar
+from .staffing import Roster, headcount
 
 __all__ = ["MINUTES_PER_DAY", "generate", "make_record", "studio_holidays"]
 
@@ -94,6 +95,12 @@ _RIG_ODDS: dict[str, float] = {"Character": 1.0, "Vehicle": 1.0, "Prop": 0.5}
 
 _ARTIST_DEPARTMENTS: tuple[str, ...] = ("Layout", "Animation", "FX", "Lighting", "Compositing", "Assets")
 _DEPARTMENT_CUM = _cumulative((1.0, 2.0, 1.0, 1.5, 2.0, 1.5))
+#: Share of each department's people who have left the studio (disabled accounts).
+_LEFT = 0.08
+#: How each step's finished work came in against its bid, on average (FX sims are the usual overrun).
+_OVERRUN: dict[str, float] = {"FX": 1.16, "Animation": 1.05, "Lighting": 1.02, "Comp": 0.97, "Roto": 0.93,
+                              "Layout": 0.95, "Matchmove": 0.92, "Model": 1.0, "Rig": 1.03, "Surface": 0.98,
+                              "Lookdev": 1.04}
 
 _FIRST_NAMES: tuple[str, ...] = (
     "Ada", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
@@ -124,11 +131,13 @@ _ASSET_NAMES: dict[str, tuple[str, ...]] = {
     "FX": ("smoke", "fire", "rain", "sparks", "dust", "splash"),
     "Matte Painting": ("skyline", "mountains", "sunset", "ruins"),
 }
-_ASSET_TYPE_CUM = _cumulative((3, 4, 2, 1, 1, 0.5))  # order of catalog.ASSET_TYPES
+_ASSET_TYPE_WEIGHTS: tuple[float, ...] = (3, 4, 2, 1, 1, 0.5)  # order of catalog.ASSET_TYPES
+_ASSET_TYPE_CUM = _cumulative(_ASSET_TYPE_WEIGHTS)
 _SHOT_TYPE_CUM = _cumulative((5, 2, 2, 1))  # order of catalog.SHOT_TYPES
 _PRIORITY_CUM = _cumulative((1, 6, 2, 0.5))  # order of catalog.PRIORITIES
-_SLIPS: tuple[int, ...] = (-1, 0, 1, 2, 4)  # schedule slip against the bid, in days
-_SLIP_CUM = _cumulative((1, 6, 2, 1, 0.5))
+_SLIPS: tuple[int, ...] = (0, 1, 2, 4)  # schedule slack beyond the bid, in days (never less than the bid)
+_SLIP_CUM = _cumulative((7, 2, 1, 0.5))
+_MAX_DELAY = 10  # working days a task's start may move for someone to have room for it
 _VENDOR_SPECIALTIES: tuple[str, ...] = ("shots", "assets", "roto and paint", "matchmove")
 _CLIENT_STEPS: tuple[str, ...] = ("Comp", "Animation", "Lookdev")  # steps whose final versions go to the client
 _TAGS: tuple[str, ...] = ("dailies", "client", "blocking", "polish", "timing", "continuity", "tech-check", "urgent")
@@ -238,6 +247,10 @@ class _Generator:
         self.dept_group: dict[str, int] = {}
         self.production: list[int] = []
         self.steps: dict[str, dict[str, Any]] = {}
+        self.roster: Roster | None = None  # who is busy when (set up with the calendar)
+        self.hot: dict[str, list[int]] = {}  # department -> its go-to artists, over-booked on purpose
+        self.logins: set[str] = set()
+        self.hired = 0  # artists hired while the schedule was laid out (their department was full)
 
     # -- small helpers ------------------------------------------------------
     # (cheaper than Random.randint/choice/choices, which matters at a million rows)
@@ -305,10 +318,11 @@ class _Generator:
     def run(self) -> Store:
         projects = self.plan_projects()
         first_day = min(p.start for p in projects) - 420
-        self.make_users(first_day)
+        self.make_users(first_day, headcount(self.planned_work(projects)))
         self.make_groups(first_day)
         self.make_projects(projects)
         self.make_calendar(projects)
+        self.make_roster(projects)
         self.make_steps(first_day)
         self.make_vendors(first_day)
         for project in projects:
@@ -350,6 +364,26 @@ class _Generator:
             p.n_assets = max(1, round(450 * self.scale * p.weight / total))
         return projects
 
+    @staticmethod
+    def planned_work(projects: list[_Project]) -> list[tuple[str, int, int, float]]:
+        """(department, first day, last day, expected person-days) of each project's shot and asset work.
+
+        Shot chains run over the whole project; assets are built in its first half.
+        """
+        rig = sum(w * _RIG_ODDS.get(a, 0.0) for a, w in zip(catalog.ASSET_TYPES, _ASSET_TYPE_WEIGHTS)) \
+            / sum(_ASSET_TYPE_WEIGHTS)
+        out = []
+        for p in projects:
+            for spec in _STEPS:
+                mean = (int(spec.bid_days[0] * 2) + int(spec.bid_days[1] * 2)) / 4  # the bid's mean, in days
+                if spec.entity_type == "Shot":
+                    out.append((spec.department, p.start, p.end, p.n_shots * _SHOT_STEP_ODDS[spec.code] * mean))
+                else:
+                    odds = rig if spec.code == "Rig" else 1.0
+                    out.append((spec.department, p.start, p.start + (p.end - p.start) // 2 + 7,
+                                p.n_assets * odds * mean))
+        return out
+
     def make_projects(self, projects: list[_Project]) -> None:
         rng = self.rng
         for p in projects:
@@ -380,55 +414,78 @@ class _Generator:
             p.pid = self.insert("Project", values)["id"]
 
     # -- people ---------------------------------------------------------------
-    def make_users(self, first_day: int) -> None:
+    def make_users(self, first_day: int, staff: dict[str, int]) -> None:
+        """People: production staff, then artists, each department sized by ``staff`` (people busy at once)."""
         rng = self.rng
-        count = max(8, round(150 * self.scale ** 0.9))  # about one artist per 100 tasks
-        n_production = max(1, round(count * 0.1))
+        sizes = {d: max(1, math.ceil(staff.get(d, 1) / (1 - _LEFT))) for d in _ARTIST_DEPARTMENTS}
+        artists = sum(sizes.values())
+        n_production = max(1, round(artists / 9))
+        count = max(8, n_production + artists)
+        # every department first, then the rest of each department's places in a random order
+        slots = [d for d in _ARTIST_DEPARTMENTS for _ in range(sizes[d] - 1)]
+        rng.shuffle(slots)
+        depts = list(_ARTIST_DEPARTMENTS) + slots
         combos = len(_FIRST_NAMES) * len(_LAST_NAMES)
         pairs = rng.sample(range(combos), min(count, combos))
         pairs += [self.ri(0, combos - 1) for _ in range(count - len(pairs))]  # huge scales repeat names
-        logins: set[str] = set()
         span = max(1, self.last_day - first_day)
         for k, pair in enumerate(pairs):
-            first, last = _FIRST_NAMES[pair // len(_LAST_NAMES)], _LAST_NAMES[pair % len(_LAST_NAMES)]
             if k < n_production:
                 dept = "Production"
-            elif k < n_production + len(_ARTIST_DEPARTMENTS):
-                dept = _ARTIST_DEPARTMENTS[k - n_production]
-            else:
+            elif k - n_production < len(depts):
+                dept = depts[k - n_production]
+            else:  # tiny scales: a few more people to reach the minimum
                 dept = self.weighted(_ARTIST_DEPARTMENTS, _DEPARTMENT_CUM)
-            login = (first[0] + last.replace(" ", "")).lower()
-            base, n = login, 2
-            while login in logins:
-                login, n = f"{base}{n}", n + 1
-            logins.add(login)
-            active = k < 8 or rng.random() > 0.08
-            created = self.stamp(first_day + int(span * 0.8 * k / count))
-            password = "".join(self.pick("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%")
-                               for _ in range(14))
-            values = {
-                "name": f"{first} {last}",
-                "firstname": first,
-                "lastname": last,
-                "login": login,
-                "email": f"{login}@example.com",
-                "sg_status_list": "act" if active else "dis",
-                "password_proxy": password,
-                "sg_department": dept,
-                "groups": [],
-                "projects": [],
-                "image": self.thumbnail(0.6),
-                **self.system(created, self.later(created, self.last_day - self.ri(0, 60)), 1),
-            }
-            rec = self.insert("HumanUser", values)
-            uid = rec["id"]
-            self.users.append(rec)
-            if dept == "Production":
-                self.production.append(uid)
-            else:
-                self.dept_all.setdefault(dept, []).append(uid)
-                if active:
-                    self.dept_active.setdefault(dept, []).append(uid)
+            active = k < 8 or rng.random() > _LEFT
+            self.add_person(pair, dept, active, self.stamp(first_day + int(span * 0.8 * k / count)))
+
+    def add_person(self, pair: int, dept: str, active: bool, created: str) -> int:
+        """Insert one HumanUser (name number ``pair`` of the first × last names); returns its id."""
+        first, last = _FIRST_NAMES[pair // len(_LAST_NAMES)], _LAST_NAMES[pair % len(_LAST_NAMES)]
+        login = (first[0] + last.replace(" ", "")).lower()
+        base, n = login, 2
+        while login in self.logins:
+            login, n = f"{base}{n}", n + 1
+        self.logins.add(login)
+        password = "".join(self.pick("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%")
+                           for _ in range(14))
+        values = {
+            "name": f"{first} {last}",
+            "firstname": first,
+            "lastname": last,
+            "login": login,
+            "email": f"{login}@example.com",
+            "sg_status_list": "act" if active else "dis",
+            "password_proxy": password,
+            "sg_department": dept,
+            "groups": [],
+            "projects": [],
+            "image": self.thumbnail(0.6),
+            **self.system(created, self.later(created, self.last_day - self.ri(0, 60)), 1),
+        }
+        rec = self.insert("HumanUser", values)
+        uid = rec["id"]
+        self.users.append(rec)
+        if dept == "Production":
+            self.production.append(uid)
+        else:
+            self.dept_all.setdefault(dept, []).append(uid)
+            if active:
+                self.dept_active.setdefault(dept, []).append(uid)
+        return uid
+
+    def hire(self, dept: str, ordinal: int, archived: bool) -> int:
+        """A new artist for ``dept``, starting a little before day ``ordinal`` (the department was full).
+
+        People hired for a finished show have left again (disabled).
+        """
+        pair = self.ri(0, len(_FIRST_NAMES) * len(_LAST_NAMES) - 1)
+        uid = self.add_person(pair, dept, not archived, self.stamp(ordinal - self.ri(10, 40)))
+        group = self.store.records["Group"][self.dept_group[dept]]
+        group["users"] = [*group["users"], self.link("HumanUser", uid)]
+        self.store.records["HumanUser"][uid]["groups"] = [self.link("Group", group["id"])]
+        self.hired += 1
+        return uid
 
     def make_groups(self, first_day: int) -> None:
         for dept in _ARTIST_DEPARTMENTS:
@@ -486,6 +543,33 @@ class _Generator:
             p.work = [o for o in range(first, last + 1)
                       if cal.rule(date.fromordinal(o), project_id=p.pid)["working"]]
 
+    def make_roster(self, projects: list[_Project]) -> None:
+        """Each person's working days (studio rules, then their own), and the go-to artists."""
+        cal = self.calendar
+        first, last = min(p.start for p in projects) - 430, max(p.end for p in projects) + 400
+        studio = bytearray(cal.rule(date.fromordinal(o))["working"] for o in range(first, last + 1))
+        roster = self.roster = Roster(first, last, studio, rng=self.rng)
+        for uid in sorted(set(cal.user_weeks) | set(cal.user_exceptions)):
+            flags = bytearray(studio)
+            week = cal.user_weeks.get(uid)
+            if week is not None:
+                for i in range(len(flags)):
+                    day = date.fromordinal(first + i)
+                    if day not in cal.studio_exceptions:
+                        flags[i] = week[day.weekday()]
+            for day, (on, _) in cal.user_exceptions.get(uid, {}).items():
+                if first <= day.toordinal() <= last:
+                    flags[day.toordinal() - first] = on
+            roster.set_days(uid, flags)
+        monday = self.t - date.fromordinal(self.t).weekday()
+        roster.horizon = (monday, monday + 27)  # the four weeks a producer looks ahead
+        shots = [d for d in _ARTIST_DEPARTMENTS if d != "Assets"]
+        people = [u for d in shots for u in self.dept_active.get(d, [])]
+        for uid in sorted(self.rng.sample(people, min(len(people), max(2, round(3 * math.sqrt(self.scale)))))):
+            roster.hot[uid] = self.rng.uniform(1.15, 1.38)
+            dept = self.store.records["HumanUser"][uid]["sg_department"]
+            self.hot.setdefault(dept, []).append(uid)
+
     def user_works(self, ordinal: int, pid: int, uid: int) -> bool:
         return self.calendar.rule(date.fromordinal(ordinal), project_id=pid, user_id=uid)["working"]
 
@@ -528,16 +612,42 @@ class _Generator:
             })
 
     # -- choices used by the project builder -----------------------------------
-    def assignees(self, dept: str, archived: bool, status: str) -> list[Link]:
+    def pool(self, dept: str, archived: bool) -> list[int]:
+        """The people who may work on a task of ``dept``: everyone for finished shows, else those still here."""
+        return self.dept_all[dept] if archived else (self.dept_active.get(dept) or self.dept_all[dept])
+
+    def assignees(self, dept: str, archived: bool, status: str, start: int, due: int, minutes: int,
+                  free: int | None = None) -> list[Link]:
+        """Who a task is assigned to: people of ``dept`` with room for it (``free`` first), a group, or nobody yet.
+
+        Work assigned to a group or to nobody yet still takes someone's time:
+        it is counted against the person who has room for it, unnamed.
+        """
         rng = self.rng
-        if status == "wtg" and rng.random() < 0.25:
-            return []
-        pool = self.dept_all[dept] if archived else (self.dept_active.get(dept) or self.dept_all[dept])
+        roster = self.roster
+        assert roster is not None
+        pool = self.pool(dept, archived)
         group = self.link("Group", self.dept_group[dept])
+        if status == "wtg" and rng.random() < 0.25:
+            roster.choose(pool, 1, start, due, minutes, prefer=free)
+            return []
         r = rng.random()
         if r < 0.04:
+            roster.choose(pool, 1, start, due, minutes, prefer=free)
             return [group]
-        people = rng.sample(pool, 2 if r > 0.78 and len(pool) > 1 else 1)
+        count = 2 if r > 0.78 and len(pool) > 1 else 1
+        stays_open = status in ("wtg", "rdy", "ip", "rev")
+        people: list[int] = []
+        if status == "omt":  # omitted before anyone worked on it: books nobody
+            people = rng.sample(pool, count)
+        elif stays_open and self.hot.get(dept):  # a go-to artist takes it on (or shares it) if it stays plausible
+            share = minutes / count
+            people = next(([u] for u in self.hot[dept] if roster.try_hot(u, start, due, share)), [])
+            if people and count == 2:
+                people += roster.choose([u for u in pool if u != people[0]], 1, start, due, share,
+                                        stays_open=True, prefer=free if free != people[0] else None)
+        if not people:
+            people = roster.choose(pool, count, start, due, minutes, stays_open=stays_open, prefer=free)
         links = [self.link("HumanUser", u) for u in people]
         if r < 0.14:
             links.append(group)
@@ -565,6 +675,7 @@ class _ProjectBuilder:
         self.asset_links: list[tuple[Link, str]] = []  # (link, asset type)
         self.asset_shots: dict[int, list[Link]] = {}
         self.created_day = project.start - gen.ri(5, 20)
+        self.today_idx = self.day_index(gen.t)  # index in ``work`` of today (or the next working day)
 
     def coordinator(self) -> int:
         return self.g.pick(self.g.production)
@@ -621,6 +732,7 @@ class _ProjectBuilder:
         shot_steps = [s for s in _STEPS if s.entity_type == "Shot"]
         characters = [a for a in self.asset_links if a[1] in ("Character", "Vehicle")]
         others = [a for a in self.asset_links if a[1] not in ("Character", "Vehicle")]
+        trouble = self.trouble(n_seq, start_idx, span)
         for k, count in enumerate(per_seq):
             seq_code = f"SQ{(k + 1) * 10:03d}"
             created = g.stamp(self.created_day + g.ri(0, 10))
@@ -636,15 +748,36 @@ class _ProjectBuilder:
             statuses: list[str] = []
             timecode = 3_600_000 + k * 600_000  # 01:00:00:00 plus ten minutes a sequence
             for n in range(count):
+                stuck = None
+                if trouble is not None and trouble[0] == k and rng.random() < trouble[2]:
+                    stuck = trouble[1]
                 status, timecode = self.make_shot(seq_link, seq_code, n, k, n_seq, start_idx, span,
-                                                  shot_steps, characters, others, timecode)
+                                                  shot_steps, characters, others, timecode, stuck)
                 statuses.append(status)
             self.finish_status(seq, statuses, seq["created_at"])
 
+    def trouble(self, n_seq: int, start_idx: int, span: int) -> tuple[int, int, float] | None:
+        """The sequence where work got stuck, in the two main live projects: (sequence index, first working-day
+        index of the trouble, share of its shots hit). Tasks of a hit shot due since then are still open."""
+        p, g = self.p, self.g
+        if p.archived or p.index > 1:
+            return None
+        elapsed = self.today_idx - start_idx
+        room = max(1, span - 45)
+        if elapsed < 40 or elapsed > room:
+            return None
+        back, share = (g.ri(8, 14), 0.5) if p.index == 0 else (g.ri(3, 7), 0.3)
+        # the sequence whose shots started about a month ago: mid-way through their chains today
+        k = min(n_seq - 1, max(0, round((elapsed - 22) / room * n_seq - 0.5)))
+        return k, self.today_idx - back, share
+
     def make_shot(self, seq_link: Link, seq_code: str, n: int, k: int, n_seq: int, start_idx: int, span: int,
                   shot_steps: list[Any], characters: list[tuple[Link, str]], others: list[tuple[Link, str]],
-                  timecode: int) -> tuple[str, int]:
-        """Insert one shot and its tasks; returns its status and its timecode out."""
+                  timecode: int, stuck: int | None = None) -> tuple[str, int]:
+        """Insert one shot and its tasks; returns its status and its timecode out.
+
+        ``stuck`` (a working-day index) marks a shot in trouble: its tasks due from that day on are still open.
+        """
         g, rng, p = self.g, self.rng, self.p
         code = f"{seq_code}_{(n + 1) * 10:04d}"
         cut = max(8, int(rng.lognormvariate(4.3, 0.5)))  # frames, median ~74
@@ -687,7 +820,7 @@ class _ProjectBuilder:
         room = max(1, span - 45)
         frac = min(1.0, max(0.0, (k + rng.random() * 1.6 - 0.3) / n_seq))
         first = start_idx + int(frac * room)
-        statuses = self.make_tasks(link, code, steps, first, created, frames=(cut_in, cut_out))
+        statuses = self.make_tasks(link, code, steps, first, created, frames=(cut_in, cut_out), stuck=stuck)
         done = sum(1 for s in statuses if s == "fin")
         live = sum(1 for s in statuses if s != "omt")
         rec["sg_percent_complete"] = round(100 * done / live) if live else 0
@@ -714,18 +847,29 @@ class _ProjectBuilder:
         return status
 
     # -- tasks and their activity -------------------------------------------------
-    def task_status(self, start: int, due: int) -> str:
+    def task_status(self, s_idx: int, e_idx: int, stuck: int | None = None) -> str:
+        """A task's status from where its dates fall against today (indexes into ``work``).
+
+        Work due before today is done (final, or now and then omitted), except in
+        a shot in trouble (``stuck``: its tasks due since then are still open) and
+        for a few tasks due in the last three working days, still being finished.
+        """
         r, t = self.rng.random(), self.g.t
+        start, due = self.work[s_idx], self.work[e_idx]
         if self.p.archived:
             return "omt" if r < 0.03 else "fin"
         if due < t:
-            return "fin" if r < 0.86 else "ip" if r < 0.93 else "rev" if r < 0.96 else "hld" if r < 0.985 else "omt"
+            if stuck is not None and e_idx >= stuck:
+                return "ip" if r < 0.55 else "rev" if r < 0.85 else "hld"
+            if self.today_idx - e_idx <= 3 and self.rng.random() < 0.03:
+                return "ip" if r < 0.6 else "rev"
+            return "omt" if r < 0.02 else "fin"
         if start > t:
             return "wtg" if r < 0.6 else "rdy" if r < 0.94 else "hld" if r < 0.98 else "omt"
-        return "ip" if r < 0.62 else "rev" if r < 0.76 else "fin" if r < 0.84 else "rdy" if r < 0.94 else "hld"
+        return "ip" if r < 0.62 else "rev" if r < 0.78 else "fin" if r < 0.86 else "rdy" if r < 0.96 else "hld"
 
     def make_tasks(self, link: Link, code: str, steps: list[_StepSpec], first: int,
-                   created: str, frames: tuple[int, int]) -> list[str]:
+                   created: str, frames: tuple[int, int], stuck: int | None = None) -> list[str]:
         """Insert one shot's or asset's task chain, step after step; returns the statuses."""
         g, rng, p, work = self.g, self.rng, self.p, self.work
         statuses: list[str] = []
@@ -737,12 +881,14 @@ class _ProjectBuilder:
             bid_half_days = g.ri(int(lo * 2), int(hi * 2))
             slip = g.weighted(_SLIPS, _SLIP_CUM)
             days = max(1, math.ceil(bid_half_days / 2) + slip)
-            s_idx, e_idx = idx, idx + days - 1
+            estimate = bid_half_days * MINUTES_PER_DAY // 2
+            s_idx, e_idx, free = self.level(spec.department, idx, days, estimate)
+            days = e_idx - s_idx + 1
             idx = e_idx + 1 + g.pick((0, 0, 0, 1, 1, 2, 3))
             start, due = work[s_idx], work[e_idx]
-            status = self.task_status(start, due)
+            status = self.task_status(s_idx, e_idx, stuck)
             statuses.append(status)
-            assignees = g.assignees(spec.department, p.archived, status)
+            assignees = g.assignees(spec.department, p.archived, status, start, due, estimate, free)
             p.members.update(a["id"] for a in assignees if a["type"] == "HumanUser")
             by = self.coordinator()
             t_created = g.stamp(min(start - g.ri(3, 40), g.ord_of(created) + g.ri(0, 10)))
@@ -759,7 +905,7 @@ class _ProjectBuilder:
                 "start_date": g.iso(start),
                 "due_date": g.iso(due),
                 "duration": days * MINUTES_PER_DAY,
-                "est_in_mins": bid_half_days * MINUTES_PER_DAY // 2,
+                "est_in_mins": estimate,
                 "time_logs_sum": 0,
                 "sg_priority_1": g.weighted(catalog.PRIORITIES, _PRIORITY_CUM),
                 "color": "pipeline_step" if rng.random() < 0.9 else spec.color,
@@ -774,13 +920,42 @@ class _ProjectBuilder:
             if previous is not None:
                 previous["downstream_tasks"] = [task_link]
             previous = task
+            # in a shot in trouble, the work running today is behind too (at risk of running late)
+            pace = rng.uniform(0.2, 0.45) if stuck is not None and due >= g.t else 1.0
             last_activity = self.make_activity(task, task_link, link, code, spec, s_idx, e_idx, status,
-                                               assignees, bid_half_days * MINUTES_PER_DAY // 2, frames)
+                                               assignees, estimate, frames, pace)
             touched = last_activity if last_activity is not None else (
                 min(due, g.last_day) if start <= g.t else g.ord_of(t_created) + g.ri(0, 20))
             task["updated_at"] = g.later(t_created, touched)
             task["updated_by"] = g.link("HumanUser", by)
         return statuses
+
+    def level(self, dept: str, idx: int, days: int, minutes: int) -> tuple[int, int, int]:
+        """Working-day indexes of a task of ``days`` weekdays starting at ``idx`` or later, and who has room.
+
+        Planned days are weekdays (a crunch weekend is for catching up); the
+        start moves later, by up to :data:`_MAX_DELAY` working days, until
+        someone in the department has room for it (a resource-levelled plan);
+        when nobody has, the department hires someone.
+        """
+        g, work = self.g, self.work
+        roster = g.roster
+        assert roster is not None
+        pool = g.pool(dept, self.p.archived)
+        spans = []
+        for delay in range(_MAX_DELAY + 1):
+            s_idx = e_idx = idx + delay
+            weekdays = (work[s_idx] - 1) % 7 < 5
+            while weekdays < days:
+                e_idx += 1
+                weekdays += (work[e_idx] - 1) % 7 < 5
+            uid = roster.find(pool, work[s_idx], work[e_idx], minutes)
+            if uid is not None:
+                return s_idx, e_idx, uid
+            spans.append((s_idx, e_idx))
+        # still nobody with room: the studio hires someone for the planned dates
+        s_idx, e_idx = spans[0]
+        return s_idx, e_idx, g.hire(dept, work[s_idx], self.p.archived)
 
     def activity_window(self, s_idx: int, e_idx: int, status: str) -> tuple[int, int]:
         """Working-day indexes during which a started task was worked on (may be empty)."""
@@ -798,26 +973,27 @@ class _ProjectBuilder:
 
     def make_activity(self, task: dict[str, Any], task_link: Link, entity_link: Link, code: str, spec: _StepSpec,
                       s_idx: int, e_idx: int, status: str, assignees: list[Link], bid: int,
-                      frames: tuple[int, int]) -> int | None:
+                      frames: tuple[int, int], pace: float = 1.0) -> int | None:
         """Time logs, versions and notes of one task; returns the day of its last activity."""
         lo, hi = self.activity_window(s_idx, e_idx, status)
         if hi < lo:
             return None
-        last = self.make_time_logs(task, task_link, spec, lo, hi, e_idx, status, assignees, bid)
+        last = self.make_time_logs(task, task_link, spec, lo, hi, e_idx, status, assignees, bid, pace)
         last_version = self.make_versions(task_link, entity_link, code, spec, lo, hi, status, assignees, frames)
         if last_version is not None:
             last = max(last or 0, last_version)
         return last
 
     def make_time_logs(self, task: dict[str, Any], task_link: Link, spec: _StepSpec, lo: int, hi: int,
-                       e_idx: int, status: str, assignees: list[Link], bid: int) -> int | None:
+                       e_idx: int, status: str, assignees: list[Link], bid: int, pace: float = 1.0) -> int | None:
+        """One task's time logs (``pace`` < 1: open work that fell behind); returns the day of the last."""
         g, rng, p, work = self.g, self.rng, self.p, self.work
         planned = e_idx - lo + 1
         elapsed = hi - lo + 1
         if status == "fin":
-            total = bid * rng.uniform(0.6, 1.45)
+            total = bid * rng.uniform(0.6, 1.45) * _OVERRUN.get(spec.code, 1.0)
         else:  # open work logs in step with time, but a stuck task stops booking hours at some point
-            total = bid * min(elapsed / planned, rng.uniform(1.05, 1.6)) * rng.uniform(0.7, 1.3)
+            total = bid * min(elapsed / planned, rng.uniform(1.05, 1.6)) * rng.uniform(0.7, 1.3) * pace
         n = min(elapsed, g.pick((1, 2, 2, 3, 3, 4, 4, 5)))
         weights = [rng.random() + 0.3 for _ in range(n)]
         unit = total / sum(weights)
