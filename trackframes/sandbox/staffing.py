@@ -4,11 +4,11 @@ The demo production should look like a healthy studio: people about fully
 booked, rarely more. :func:`headcount` sizes each department from the work the
 projects plan, so that its busiest stretch keeps its people about
 :data:`TARGET_LOAD` busy. :class:`Roster` then hands each task to people of its
-department with room for it on the task's days: the first of a few randomly
-drawn members who can take it, else the least loaded of them (the "power of d
-choices", which keeps loads even without scanning whole departments). Each
-person's own working days count (studio holidays, vacations, a part-time
-week), in the same way ``trackframes.schedule.utilization`` spreads bookings.
+department with room for it in every week the task touches: the first such
+person from a random place in the department onwards (looking at up to
+``TRIES + MORE_TRIES`` people), else the least busy of those. Each person's own
+working days count (studio holidays, vacations, a part-time week), in the same
+way ``trackframes.schedule.utilization`` spreads bookings.
 
 A few "go-to" artists are the exception on purpose: in the weeks right after
 today they take on extra open work, up to a plausible 105-140 % of their
@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import math
 import random
-from array import array
 from collections.abc import Iterable, Sequence
 
-__all__ = ["TARGET_LOAD", "MINUTES_PER_DAY", "headcount", "Roster"]
+__all__ = ["TARGET_LOAD", "MINUTES_PER_DAY", "MAX_AT_ONCE", "headcount", "Roster"]
 
 #: Share of working time the busiest stretch of a department should book, on average.
 TARGET_LOAD = 0.8
@@ -43,6 +42,8 @@ MINUTES_PER_DAY = 8 * 60
 TRIES = 8
 #: When none of them has room: how many more are looked at (the whole department when smaller).
 MORE_TRIES = 48
+#: Open tasks a go-to artist may have running at once.
+MAX_AT_ONCE = 3
 
 
 def headcount(windows: Iterable[tuple[str, int, int, float]], target: float = TARGET_LOAD) -> dict[str, int]:
@@ -88,10 +89,11 @@ class Roster:
         self.last = last
         self.studio = bytes(studio)
         self.rng = rng or random.Random(seed)
-        self._days: dict[int, bytes] = {}
-        self._load: dict[int, array] = {}
+        self._days: dict[int, bytes] = {}  # people with working days of their own
         self._weeks: dict[int, dict[int, float]] = {}  # person -> Monday -> booked days that week
+        self._week_days: dict[tuple[int | None, int], int] = {}
         self._open: dict[int, dict[int, float]] = {}  # horizon days only: load of work that stays open
+        self._open_spans: dict[int, list[tuple[int, int]]] = {}  # open tasks touching the horizon
         self.horizon: tuple[int, int] | None = None
         self.hot: dict[int, float] = {}  # go-to artist -> the weekly load they may reach
 
@@ -107,27 +109,63 @@ class Roster:
         i = ordinal - self.first
         return 0 <= i < len(self.studio) and bool(self._days.get(uid, self.studio)[i])
 
-    def days(self, uid: int, start: int, due: int) -> list[int]:
-        """``uid``'s working days from ``start`` to ``due`` (inclusive), as offsets into the span."""
-        flags = self._days.get(uid, self.studio)
+    def days(self, uid: int | None, start: int, due: int) -> list[int]:
+        """``uid``'s working days from ``start`` to ``due`` (inclusive), as offsets into the span.
+
+        ``uid=None`` gives the studio's, which is everyone's without days of their own.
+        """
+        flags = self.studio if uid is None else self._days.get(uid, self.studio)
         lo, hi = max(0, start - self.first), min(len(flags) - 1, due - self.first)
         return [i for i in range(lo, hi + 1) if flags[i]]
 
-    def _loads(self, uid: int) -> array:
-        hit = self._load.get(uid)
+    def _working(self, uid: int, monday: int) -> int:
+        """How many days ``uid`` works in the week starting ``monday`` (cached)."""
+        key = (uid if uid in self._days else None, monday)
+        hit = self._week_days.get(key)
         if hit is None:
-            hit = self._load[uid] = array("d", bytes(8 * len(self.studio)))
+            hit = self._week_days[key] = len(self.days(key[0], monday, monday + 6))
         return hit
+
+    def _by_week(self, days: list[int]) -> dict[int, int]:
+        """Monday → how many of ``days`` (offsets) fall in that week."""
+        out: dict[int, int] = {}
+        for i in days:
+            monday = self._monday(i + self.first)
+            out[monday] = out.get(monday, 0) + 1
+        return out
+
+    def _candidates(self, pool: Sequence[int], limit: int) -> list[int]:
+        """Up to ``limit`` members of ``pool``, from a random place in it onwards (one draw, not ``limit``)."""
+        n = len(pool)
+        at = int(self.rng.random() * n)
+        return [pool[(at + j) % n] for j in range(min(limit, n))]
 
     # -- choosing people ----------------------------------------------------------
     def find(self, pool: Sequence[int], start: int, due: int, minutes: float) -> int | None:
         """Someone in ``pool`` with room for a task from ``start`` to ``due`` (nobody is booked), else None."""
-        share = minutes / MINUTES_PER_DAY
-        for uid in self.rng.sample(pool, min(TRIES + MORE_TRIES, len(pool))):
-            days = self.days(uid, start, due)
-            if days and self._peak(uid, days, share) <= 1.0 + 1e-9:
-                return uid
-        return None
+        return self._fit(self._candidates(pool, TRIES + MORE_TRIES), start, due, minutes / MINUTES_PER_DAY)[1]
+
+    def _fit(self, tries: list[int], start: int, due: int, share: float
+             ) -> tuple[tuple[float, int, list[int]] | None, int | None]:
+        """(the least busy of ``tries`` after taking ``share``, the first with room for it) in one pass."""
+        studio = self.days(None, start, due)
+        studio_weeks = self._by_week(studio)
+        best: tuple[float, int, list[int]] | None = None
+        for uid in tries:
+            own = uid in self._days
+            days = self.days(uid, start, due) if own else studio
+            if not days:
+                continue
+            per = share / len(days)
+            weeks = self._weeks.get(uid, {})
+            peak = 0.0
+            for monday, n in (self._by_week(days) if own else studio_weeks).items():
+                peak = max(peak, (weeks.get(monday, 0.0) + per * n) / self._working(uid, monday))
+            if best is None or peak < best[0]:
+                best = (peak, uid, days)
+            if peak <= 1.0 + 1e-9:
+                return best, uid
+        return best, None
 
     def choose(self, pool: Sequence[int], count: int, start: int, due: int, minutes: float, *,
                stays_open: bool = False, prefer: int | None = None) -> list[int]:
@@ -142,22 +180,11 @@ class Roster:
         chosen: list[int] = []
         share = minutes / MINUTES_PER_DAY / max(1, count)
         for _ in range(min(count, len(pool))):
-            drawn = self.rng.sample(pool, min(TRIES + MORE_TRIES + len(chosen), len(pool)))
+            drawn = self._candidates(pool, TRIES + MORE_TRIES + len(chosen) + 1)
             tries = [u for u in drawn if u not in chosen and u != prefer]
             if prefer is not None and prefer not in chosen:
                 tries.insert(0, prefer)
-            best: tuple[float, int, list[int]] | None = None
-            for n, uid in enumerate(tries):
-                if n >= TRIES and best is not None and best[0] <= 1.0 + 1e-9:
-                    break
-                days = self.days(uid, start, due)
-                if not days:
-                    continue
-                peak = self._peak(uid, days, share)
-                if best is None or peak < best[0]:
-                    best = (peak, uid, days)
-                if peak <= 1.0 + 1e-9:
-                    break
+            best, _ = self._fit(tries, start, due, share)
             if best is None:  # everyone drawn is away for the whole task: the first of them still owns it
                 chosen.append(tries[0])
                 continue
@@ -165,34 +192,21 @@ class Roster:
             chosen.append(best[1])
         return chosen
 
-    def _peak(self, uid: int, days: list[int], share: float) -> float:
-        """The busiest week of ``uid`` (booked over working days) if they took ``share`` days over ``days``."""
-        per = share / len(days)
-        weeks = self._weeks.get(uid, {})
-        added: dict[int, int] = {}
-        for i in days:
-            monday = self._monday(i + self.first)
-            added[monday] = added.get(monday, 0) + 1
-        peak = 0.0
-        for monday, n in added.items():
-            working = len(self.days(uid, monday, monday + 6))
-            peak = max(peak, (weeks.get(monday, 0.0) + per * n) / working)
-        return peak
-
     def _book(self, uid: int, days: list[int], share: float, stays_open: bool) -> None:
-        loads = self._loads(uid)
         weeks = self._weeks.setdefault(uid, {})
         per = share / len(days)
-        for i in days:
-            loads[i] += per
-            monday = self._monday(i + self.first)
-            weeks[monday] = weeks.get(monday, 0.0) + per
+        for monday, n in self._by_week(days).items():
+            weeks[monday] = weeks.get(monday, 0.0) + per * n
         if stays_open and self.horizon is not None:
             lo, hi = self.horizon
             mine = self._open.setdefault(uid, {})
+            touched = False
             for i in days:
                 if lo <= i + self.first <= hi:
                     mine[i] = mine.get(i, 0.0) + per
+                    touched = True
+            if touched:
+                self._open_spans.setdefault(uid, []).append((days[0] + self.first, days[-1] + self.first))
 
     # -- go-to artists: over-booked on purpose, within reason ---------------------------
     def try_hot(self, uid: int, start: int, due: int, minutes: float) -> bool:
@@ -200,6 +214,8 @@ class Roster:
         limit = self.hot.get(uid)
         if limit is None or self.horizon is None:
             return False
+        if sum(1 for a, b in self._open_spans.get(uid, ()) if a <= due and b >= start) >= MAX_AT_ONCE - 1:
+            return False  # busy, but not juggling more than a few tasks at once
         days = self.days(uid, start, due)
         if not days:
             return False
@@ -228,8 +244,7 @@ class Roster:
         if open_only:
             mine = self._open.get(uid, {})
             return sum(mine.get(i, 0.0) for i in week) / len(week)
-        loads = self._loads(uid)
-        return sum(loads[i] for i in week) / len(week)
+        return self._weeks.get(uid, {}).get(monday, 0.0) / len(week)
 
     @staticmethod
     def _monday(ordinal: int) -> int:
