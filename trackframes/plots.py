@@ -81,10 +81,12 @@ def _figure(width: float, height: float) -> Any:
 
 
 def _palette(n: int) -> list[Any]:
+    """``n`` distinct bar colours, none of them red (red marks late work)."""
     from matplotlib import colormaps
 
-    cmap = colormaps["tab20" if n > 10 else "tab10"]
-    return [cmap(i % cmap.N) for i in range(n)]
+    tab10, tab20 = colormaps["tab10"], colormaps["tab20"]
+    colors = [tab10(i) for i in range(10) if i != 3] + [tab20(2 * i + 1) for i in range(10) if i != 3]
+    return [colors[i % len(colors)] for i in range(n)]
 
 
 # ---------------------------------------------------------------------------
@@ -203,7 +205,9 @@ def gantt(tasks: Any, by: str = "entity.name", color: str | None = "step.name", 
     else:
         fig = ax.figure
     labels = rows[color].astype("object").where(rows[color].notna(), "(none)") if color else None
-    keys = list(dict.fromkeys(labels)) if labels is not None else []
+    # legend in the order work happens (each key by its earliest start): the pipeline order for steps
+    keys = list(rows.groupby(labels, sort=False)[start_column].min().sort_values(kind="stable").index) \
+        if labels is not None and len(rows) else []
     colors = dict(zip(keys, _palette(len(keys))))
     starts = mdates.date2num(pd.to_datetime(rows[start_column]).dt.to_pydatetime())
     ends = mdates.date2num((pd.to_datetime(rows[end_column]) + pd.Timedelta(days=1)).dt.to_pydatetime())
@@ -356,8 +360,7 @@ def utilization_chart(util: Any, value: str = "booked_utilization", *, title: st
         ax = fig.add_subplot()
     else:
         fig = ax.figure
-    cmap = colormaps["RdBu_r"].copy()
-    cmap.set_bad("white")
+    cmap = colormaps["RdBu_r"].with_extremes(bad="white")
     norm = TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=max(vmax, 1.0 + 1e-6))
     image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
     for i, (kind, key) in enumerate(rows):

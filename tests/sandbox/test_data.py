@@ -513,7 +513,7 @@ def test_task_statuses_agree_with_today(store: Store) -> None:
         if due < TODAY:
             past += 1
             past_fin += status == "fin"
-            overdue += status == "ip"
+            overdue += status in ("ip", "rev")
         elif start > TODAY:
             future += 1
         else:

@@ -766,7 +766,7 @@ class _ProjectBuilder:
         room = max(1, span - 45)
         if elapsed < 40 or elapsed > room:
             return None
-        back, share = (g.ri(8, 14), 0.3) if p.index == 0 else (g.ri(3, 7), 0.2)
+        back, share = (g.ri(8, 14), 0.22) if p.index == 0 else (g.ri(3, 7), 0.15)
         # the sequence whose shots started about a month ago: mid-way through their chains today
         k = min(n_seq - 1, max(0, round((elapsed - 22) / room * n_seq - 0.5)))
         return k, self.today_idx - back, share
