@@ -920,8 +920,13 @@ class _ProjectBuilder:
             if previous is not None:
                 previous["downstream_tasks"] = [task_link]
             previous = task
-            # in a shot in trouble, the work running today is behind too (at risk of running late)
-            pace = rng.uniform(0.2, 0.45) if stuck is not None and due >= g.t else 1.0
+            # in a shot in trouble, the work running today is behind too (at risk of running late),
+            # and now and then a task running today has fallen behind on its own
+            pace = 1.0
+            if stuck is not None and due >= g.t:
+                pace = rng.uniform(0.2, 0.45)
+            elif start <= g.t <= due and rng.random() < 0.12:
+                pace = rng.uniform(0.25, 0.5)
             last_activity = self.make_activity(task, task_link, link, code, spec, s_idx, e_idx, status,
                                                assignees, estimate, frames, pace)
             touched = last_activity if last_activity is not None else (
