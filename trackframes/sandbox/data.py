@@ -566,7 +566,7 @@ class _Generator:
         shots = [d for d in _ARTIST_DEPARTMENTS if d != "Assets"]
         people = [u for d in shots for u in self.dept_active.get(d, [])]
         for uid in sorted(self.rng.sample(people, min(len(people), max(2, round(3 * math.sqrt(self.scale)))))):
-            roster.hot[uid] = self.rng.uniform(1.15, 1.38)
+            roster.hot[uid] = self.rng.uniform(1.3, 1.4)
             dept = self.store.records["HumanUser"][uid]["sg_department"]
             self.hot.setdefault(dept, []).append(uid)
 
@@ -637,8 +637,10 @@ class _Generator:
             return [group]
         count = 2 if r > 0.78 and len(pool) > 1 else 1
         stays_open = status in ("wtg", "rdy", "ip", "rev")
+        if status in ("fin", "hld") and due >= self.t:  # finished early or paused: frees the days from today
+            due = self.t - 1
         people: list[int] = []
-        if status == "omt":  # omitted before anyone worked on it: books nobody
+        if status == "omt" or due < start:  # omitted (or paused) before anyone worked on it: books nobody
             people = rng.sample(pool, count)
         elif stays_open and self.hot.get(dept):  # a go-to artist takes it on (or shares it) if it stays plausible
             share = minutes / count
@@ -766,7 +768,7 @@ class _ProjectBuilder:
         room = max(1, span - 45)
         if elapsed < 40 or elapsed > room:
             return None
-        back, share = (g.ri(8, 14), 0.22) if p.index == 0 else (g.ri(3, 7), 0.15)
+        back, share = (g.ri(12, 18), 0.25) if p.index == 0 else (g.ri(5, 9), 0.15)
         # the sequence whose shots started about a month ago: mid-way through their chains today
         k = min(n_seq - 1, max(0, round((elapsed - 22) / room * n_seq - 0.5)))
         return k, self.today_idx - back, share
@@ -861,7 +863,7 @@ class _ProjectBuilder:
         if due < t:
             if stuck is not None and e_idx >= stuck:
                 return "ip" if r < 0.55 else "rev" if r < 0.85 else "hld"
-            if self.today_idx - e_idx <= 3 and self.rng.random() < 0.03:
+            if self.today_idx - e_idx <= 3 and self.rng.random() < 0.015:
                 return "ip" if r < 0.6 else "rev"
             return "omt" if r < 0.02 else "fin"
         if start > t:
