@@ -373,7 +373,7 @@ def utilization_chart(util: Any, value: str = "booked_utilization", *, title: st
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, color="0.85", linewidth=0))
                 ax.text(j, i, "off", ha="center", va="center", fontsize="x-small", color="0.35")
             else:
-                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize="x-small",
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize="small",
                         color=text_color(cmap(norm(min(v, norm.vmax)))))
     ax.set_xticks(range(len(weeks)), [pd.Timestamp(w).strftime("%d %b") for w in weeks])
     ax.set_yticks(range(len(rows)), [str(key) if kind == "group" else str(names.get(key)) for kind, key in rows])
