@@ -73,6 +73,11 @@ def human_label(column: str, frame: Any = None) -> str:
     return text.replace("_", " ").replace(".", " ")
 
 
+def _plural(word: str) -> str:
+    """``"shot"`` → ``"shots"``, ``"shot or asset"`` → ``"shots or assets"``."""
+    return " or ".join(w if w.endswith("s") else f"{w}s" for w in word.split(" or "))
+
+
 def _figure(width: float, height: float) -> Any:
     require_matplotlib()
     from matplotlib.figure import Figure
@@ -239,8 +244,10 @@ def gantt(tasks: Any, by: str = "entity.name", color: str | None = "step.name", 
                        linewidth=0)
         shaded = Patch(color="0.92", label="non-working day" if shade == "all" else "day off (weekends not shaded)")
     ax.set_xlim(mdates.date2num(lo), mdates.date2num(hi + timedelta(days=1)))
-    ax.set_ylim(len(chosen) - 0.5, -0.5)
+    ax.set_ylim(max(len(chosen), 1) - 0.5, -0.5)
     ax.set_yticks(range(len(chosen)), [str(v) for v in chosen])
+    if not chosen:
+        ax.text(0.5, 0.5, "No task in this window", transform=ax.transAxes, ha="center", va="center", color="0.4")
     if (hi - lo).days <= 120:
         ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
@@ -253,7 +260,7 @@ def gantt(tasks: Any, by: str = "entity.name", color: str | None = "step.name", 
     ax.set_ylabel(lane_word)
     ax.grid(axis="x", color="0.8", linewidth=0.5)
     visible = int(((rows[end_column] >= pd.Timestamp(lo)) & (rows[start_column] <= pd.Timestamp(hi))).sum())
-    shown = f"{visible} tasks, {len(chosen)} {lane_word}s"
+    shown = f"{visible} tasks, {len(chosen)} {_plural(lane_word)}"
     if candidates > len(chosen):
         shown += f" of {candidates} with work in view"
     ax.set_title(f"{title or 'Schedule'}\n{lo:%d %b %Y} to {hi:%d %b %Y}: {shown}", fontsize="medium")
@@ -261,7 +268,8 @@ def gantt(tasks: Any, by: str = "entity.name", color: str | None = "step.name", 
     handles.append(Line2D([], [], color=TODAY_COLOR, linestyle="--", linewidth=1.2, label=f"today ({today})"))
     if late.any():
         handles.append(Line2D([], [], color=LATE_COLOR, linestyle=(0, (1, 2.5)), linewidth=1.6,
-                              label=f"late ({int(late.sum())} open past due, {overdue_lanes} {lane_word}s)"))
+                              label=f"late ({int(late.sum())} open past due, {overdue_lanes} "
+                                    f"{lane_word if overdue_lanes == 1 else _plural(lane_word)})"))
     if shaded is not None:
         handles.append(shaded)
     ax.legend(handles=handles, title=human_label(color, tasks) if color else None, loc="upper left",
@@ -362,6 +370,10 @@ def utilization_chart(util: Any, value: str = "booked_utilization", *, title: st
         fig = ax.figure
     cmap = colormaps["RdBu_r"].with_extremes(bad="white")
     norm = TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=max(vmax, 1.0 + 1e-6))
+    if not data.size:  # nobody booked: an empty grid says so
+        data = np.full((1, max(1, len(weeks))), np.nan)
+        ax.text(0.5, 0.5, "Nobody is booked in these weeks", transform=ax.transAxes, ha="center", va="center",
+                color="0.4")
     image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
     for i, (kind, key) in enumerate(rows):
         if kind == "group":

@@ -90,7 +90,9 @@ def test_gantt_has_a_bar_per_task_lanes_labels_today_and_shading(sb, tasks):
     late = part[~part["done"].astype(bool) & (part["due_date"] < pd.Timestamp(TODAY))]
     assert len(late) > 0
     assert legend == list(first.index) + [
-        f"today ({TODAY})", f"late ({len(late)} open past due, {late['entity.name'].nunique()} shots)",
+        f"today ({TODAY})",
+        f"late ({len(late)} open past due, {late['entity.name'].nunique()} shot"
+        + ("s)" if late["entity.name"].nunique() > 1 else ")"),
         "non-working day"]
     today_lines = [ln for ln in ax.get_lines() if ln.get_xdata()[0] == mdates.date2num(TODAY)]
     assert len(today_lines) == 1
@@ -139,7 +141,7 @@ def test_gantt_defaults_to_the_weeks_around_today_with_late_and_active_lanes_fir
         assert lane in set(in_view["entity.name"]) or lane in late
     candidates = set(in_view["entity.name"]) | set(late)
     assert len(candidates) > 5
-    assert f"5 shot or assets of {len(candidates)} with work in view" in ax.get_title()
+    assert f"5 shots or assets of {len(candidates)} with work in view" in ax.get_title()
     assert ax.get_ylabel() == "shot or asset"
 
 
@@ -288,6 +290,17 @@ def test_utilization_chart_values_and_groups(util, tasks):
                 assert float(data[i, j]) == pytest.approx(float(grid.loc[label, week]))
             else:
                 assert data.mask[i, j]  # a week off is grey, not "0 %"
+
+
+def test_charts_of_nothing_say_so():
+    empty = plots.utilization_chart(schedule.utilization(None, None))
+    assert "Nobody is booked in these weeks" in [t.get_text() for t in empty.axes[0].texts]
+    none = pd.DataFrame({"entity.name": pd.Series([], dtype="string"),
+                         "start_date": pd.Series([], dtype="datetime64[ms]"),
+                         "due_date": pd.Series([], dtype="datetime64[ms]"), "step.name": pd.Series([], dtype="string")})
+    ax = plots.gantt(none, today=TODAY).axes[0]
+    assert "No task in this window" in [t.get_text() for t in ax.texts]
+    assert xlim_dates(ax) == (WINDOW[0], WINDOW[1] + timedelta(days=1))
 
 
 def test_bid_vs_actual_chart_has_two_bars_per_step(tasks):
