@@ -5,14 +5,15 @@
 the files the demo shows. A report prints as a few lines (and as a small
 table in a notebook), never as its frames.
 
+>>> from datetime import date
 >>> import trackframes as tf
 >>> from trackframes import schedule
->>> with tf.sandbox.serve(scale=0.02, seed=1) as sb:
+>>> with tf.sandbox.serve(scale=0.02, seed=1, today=date(2026, 3, 2)) as sb:
 ...     report = schedule.schedule_report(sb.connect(progress=False))
->>> report.as_of == sb.store.today                     # the sandbox's today, not the real date
-True
->>> print(repr(report).splitlines()[0][:29])
-ScheduleReport as of 20
+>>> report.as_of                                       # the sandbox's today, not the real date
+datetime.date(2026, 3, 2)
+>>> repr(report).startswith("ScheduleReport as of 2026-03-02:"), len(repr(report).splitlines())
+(True, 4)
 >>> list(report.answers())
 ['late sequences', 'over-booked users', 'bid vs actual']
 """
