@@ -14,6 +14,7 @@ from .auth import ApiKey, BearerToken, ScriptKey, SessionToken, UserPassword
 from .connect import connect
 from .exceptions import (
     AuthError,
+    ProtocolError,
     QueryError,
     RateLimitError,
     SchemaError,
@@ -32,6 +33,7 @@ __all__ = [
     "AuthError",
     "BearerToken",
     "ExportResult",
+    "ProtocolError",
     "QueryError",
     "RateLimitError",
     "SchemaError",
@@ -51,10 +53,18 @@ __all__ = [
 ]
 
 
+#: Public subpackages imported on first use: ``import trackframes`` stays light (no server code, no ipywidgets).
+_LAZY_SUBPACKAGES = ("sandbox", "widgets")
+
+
 def __getattr__(name: str) -> object:
-    # the sandbox (servers, data generator) and the notebook widgets are imported only when used
-    if name in ("sandbox", "widgets"):
+    # tf.sandbox (servers, data generator) and tf.widgets (notebook views) are imported only when used
+    if name in _LAZY_SUBPACKAGES:
         import importlib
 
-        return importlib.import_module(".sandbox", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'trackframes' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

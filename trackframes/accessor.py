@@ -12,6 +12,9 @@ site URL, backend, entity, filters and fields they were read with.
 * ``df.tf.gantt(by=..., color=...)`` draws the tasks (see :func:`trackframes.plots.gantt`).
 * ``df.tf.to_parquet(path)`` writes the frame with its provenance in the
   Parquet metadata (key ``trackframes``).
+* ``df.tf.flat(tz="Europe/Paris")`` gives a copy for Excel and CSV: times in
+  that zone without a zone, list columns joined as ``"Ana, Bo"`` (see
+  :mod:`trackframes.io.flat`).
 
 Which ``Site`` does ``expand`` use? ``site=`` when given; otherwise the open
 ``Site`` registered for the frame's site URL. Sites are registered with
@@ -262,6 +265,25 @@ class TrackframesAccessor:
         from .plots import gantt
 
         return gantt(self._df, by=by, color=color, **kwargs)
+
+    def flat(self, tz: Any = "UTC", *, sep: str = ", ") -> pd.DataFrame:
+        """A copy for Excel and CSV: timestamps in ``tz`` (then naive), list columns joined with ``sep``.
+
+        ``tz`` is an IANA zone name (``"Europe/Paris"``) or a ``tzinfo``; default UTC. Linked records
+        are joined by name (``"Ana, Bo"``), tags by text; categories, nullable numbers and naive dates
+        stay as they are. Works on any frame, not only those from trackframes. See
+        :func:`trackframes.io.flat.flat`.
+
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"when": pd.to_datetime(["2026-07-01 12:00"], utc=True),
+        ...                    "who": pd.Series([[{"id": 1, "type": "HumanUser", "name": "Ana"},
+        ...                                       {"id": 2, "type": "HumanUser", "name": "Bo"}]], dtype=object)})
+        >>> df.tf.flat(tz="Europe/Paris").iloc[0].tolist()
+        [Timestamp('2026-07-01 14:00:00'), 'Ana, Bo']
+        """
+        from .io.flat import flat
+
+        return flat(self._df, tz, sep=sep)
 
     def to_parquet(self, path: str | os.PathLike[str], *, compression: str = "zstd") -> Path:
         """Write the frame to one Parquet file with its provenance (metadata key ``trackframes``).

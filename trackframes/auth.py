@@ -202,6 +202,10 @@ class Token:
         )
 
 
+def _header_value(token: Token) -> Secret:
+    return Secret(f"{token.token_type} {token.access_token.reveal()}")
+
+
 Grant = Callable[[], Token]
 Refresh = Callable[[Secret], Token]
 
@@ -230,26 +234,30 @@ class TokenProvider:
         return f"<TokenProvider {state}>"
 
     def header(self) -> str:
-        """The ``Authorization`` header value, getting or renewing the token first if needed."""
+        """The ``Authorization`` header value as text (prefer :meth:`authorization`, which keeps it secret)."""
+        return self.authorization().reveal()
+
+    def authorization(self) -> Secret:
+        """The ``Authorization`` header value, kept secret, getting or renewing the token first if needed."""
         with self._lock:
             token = self._token
             if token is None:
                 token = self._new_token()
             elif token.expires_at - min(self._margin, self._lifetime_margin(token)) <= self._clock():
                 token = self._renew(token)
-            return f"{token.token_type} {token.access_token.reveal()}"
+            return _header_value(token)
 
-    def expire(self, header_used: str | None = None) -> None:
+    def expire(self, header_used: "str | Secret | None" = None) -> None:
         """Mark the token as expired (after a 401 "Token Expired").
 
-        With ``header_used``, only if that is still the current token, so that
-        many threads seeing the same 401 renew it once.
+        With ``header_used`` (the value that was sent), only if that is still the
+        current token, so that many threads seeing the same 401 renew it once.
         """
         with self._lock:
             token = self._token
             if token is None:
                 return
-            if header_used is not None and header_used != f"{token.token_type} {token.access_token.reveal()}":
+            if header_used is not None and Secret(header_used) != _header_value(token):
                 return
             token.expires_at = float("-inf")
 

@@ -14,27 +14,34 @@ variable                       meaning
 ``TRACKFRAMES_SESSION_TOKEN``  a SessionToken
 ``TRACKFRAMES_API_USER``       with ``TRACKFRAMES_API_KEY``: an ApiKey (ftrack)
 ``TRACKFRAMES_TOKEN``          a BearerToken (Kitsu bots)
-``TRACKFRAMES_TIMEOUT``        seconds per request (default 60)
+``TRACKFRAMES_TIMEOUT``        seconds for one whole request (default 60)
+``TRACKFRAMES_DEADLINE``       seconds for one whole call, retries included (default 600)
 ``TRACKFRAMES_MAX_RETRIES``    retries for 429/5xx/connection errors (default 5)
 ``TRACKFRAMES_CONCURRENCY``    parallel page requests (default 8)
 ``TRACKFRAMES_PAGE_SIZE``      records per page (default 500)
 ``TRACKFRAMES_VERIFY``         ``true``/``false`` or a CA bundle path (default true)
-``TRACKFRAMES_PROGRESS``       ``true``/``false`` (default true)
+``TRACKFRAMES_PROGRESS``       ``true``/``false`` (default: bars on a terminal or in a notebook only)
 =============================  ==========================================
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from .auth import ApiKey, BearerToken, Credential, ScriptKey, SessionToken, UserPassword
+from .deadline import DEFAULT_DEADLINE
+from .urls import site_url
 
 __all__ = ["Settings", "resolve", "credential_from_env", "BACKENDS"]
 
 BACKENDS = ("shotgrid", "ftrack", "kitsu")
 PREFIX = "TRACKFRAMES_"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -44,22 +51,37 @@ class Settings:
     url: str
     backend: str = "shotgrid"
     timeout: float = 60.0
+    deadline: float = DEFAULT_DEADLINE
     max_retries: int = 5
     concurrency: int = 8
     page_size: int = 500
     verify: bool | str = True
     proxies: Mapping[str, str] | None = field(default=None)
-    progress: bool = True
+    progress: bool | None = None  # None: tqdm's convention, bars on a terminal or in a notebook only
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
 
 
 _INT_OPTIONS = {"max_retries": 0, "concurrency": 1, "page_size": 1}
+_SECONDS_OPTIONS = {
+    "timeout": "seconds for one whole request (connecting, waiting and reading), such as timeout=60",
+    "deadline": "seconds for one whole call (every request, retry and wait of a find), such as deadline=600 "
+                "(float('inf') for none)",
+}
 
 
 def resolve(url: str | None = None, env: Mapping[str, str] | None = None, **options: Any) -> Settings:
-    """Build :class:`Settings` from ``url``/``options``, filling gaps from the environment."""
+    """Build :class:`Settings` from ``url``/``options``, filling gaps from the environment.
+
+    Every option is checked here, before any I/O, and a bad one is named:
+
+    >>> resolve("https://studio.example.com", env={}, timeout="10")
+    Traceback (most recent call last):
+    ...
+    TypeError: timeout must be a number of seconds for one whole request (connecting, waiting and reading), \
+such as timeout=60; got the str '10'.
+    """
     env = os.environ if env is None else env
     unknown = set(options) - {f for f in Settings.__dataclass_fields__ if f != "url"}
     if unknown:
@@ -72,58 +94,141 @@ def resolve(url: str | None = None, env: Mapping[str, str] | None = None, **opti
     url = url or env.get(PREFIX + "URL")
     if not url:
         raise ValueError("No site URL: pass connect(url, ...) or set TRACKFRAMES_URL.")
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f"The site URL {url!r} must start with https:// (or http:// for a local sandbox).")
+    url = site_url(url)
     values: dict[str, Any] = {}
-    for name, default in Settings.__dataclass_fields__.items():
+    for name in Settings.__dataclass_fields__:
         if name == "url":
             continue
         if options.get(name) is not None:
-            values[name] = options[name]
+            values[name] = _check_option(name, options[name])
         elif PREFIX + name.upper() in env:
             values[name] = _parse_env(name, env[PREFIX + name.upper()])
-    settings = Settings(url=url.rstrip("/"), **values)
-    _check(settings)
+    settings = Settings(url=url, **values)
+    _check_backend(settings.backend)
     return settings
+
+
+def _check_option(name: str, value: Any) -> Any:
+    """``value`` if it is valid for option ``name`` (normalised); ``TypeError``/``ValueError`` naming it otherwise."""
+    if name in _SECONDS_OPTIONS:
+        return _seconds(name, value, _SECONDS_OPTIONS[name])
+    if name in _INT_OPTIONS:
+        low = _INT_OPTIONS[name]
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be a whole number >= {low}; got {_shown(value)}.")
+        if value < low:
+            raise ValueError(f"{name} must be a whole number >= {low}, not {value!r}.")
+        return int(value)
+    if name == "verify":
+        return _verify(value)
+    if name == "proxies":
+        return _proxies(value)
+    if name == "progress":
+        if not isinstance(value, bool):
+            raise TypeError(f"progress must be True, False or None; got {_shown(value)}.")
+        return value
+    if name == "backend":
+        if not isinstance(value, str):
+            raise TypeError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {_shown(value)}.")
+        return value
+    return value  # pragma: no cover - every option is listed above
+
+
+def _seconds(name: str, value: Any, meaning: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number of {meaning}; got {_shown(value)}.")
+    number = float(value)
+    if math.isnan(number) or number <= 0 or (name == "timeout" and math.isinf(number)):
+        finite = "a finite number" if name == "timeout" else "a number"
+        raise ValueError(f"{name} must be {finite} of seconds greater than 0, not {value!r}.")
+    return number
+
+
+def _verify(value: Any) -> bool | str:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise TypeError(f"verify must be True, False or the path of a CA bundle; got {_shown(value)}.")
+    if value.strip().lower() in _TRUE + _FALSE:
+        raise ValueError(f"verify={value!r} is a str, not a bool: pass verify=True or verify=False "
+                         "(or the path of a CA bundle file).")
+    if not os.path.exists(value):
+        raise ValueError(f"verify={value!r}: no such CA bundle file or directory; pass the path of a CA bundle "
+                         "(PEM), or True to use the default certificate authorities.")
+    return value
+
+
+def _proxies(value: Any) -> dict[str, str]:
+    example = "{'https': 'http://proxy.example.com:3128'}"
+    if not isinstance(value, Mapping):
+        raise TypeError(f"proxies must be a dict from URL scheme to proxy URL, such as {example}; "
+                        f"got {_shown(value)}.")
+    for key, proxy in value.items():
+        if not isinstance(key, str) or not isinstance(proxy, str):
+            raise TypeError(f"proxies must map str schemes to str proxy URLs, such as {example}; "
+                            f"got a {type(key).__name__} key with a {type(proxy).__name__} value.")
+        if "://" not in proxy:
+            raise ValueError(f"proxies[{key!r}] must be a proxy URL such as 'http://proxy.example.com:3128'.")
+    return dict(value)
+
+
+def _shown(value: Any) -> str:
+    """``the str '10'``: the type and a short repr of a bad value (never more than 60 characters)."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    if isinstance(value, tuple):
+        return f"the tuple {text}"
+    return f"the {type(value).__name__} {text}"
 
 
 def _parse_env(name: str, raw: str) -> Any:
     raw = raw.strip()
+    variable = PREFIX + name.upper()
     if name in ("verify", "progress"):
         low = raw.lower()
-        if low in ("1", "true", "yes", "on"):
+        if low in _TRUE:
             return True
-        if low in ("0", "false", "no", "off"):
+        if low in _FALSE:
             return False
+        accepted = f"accepted: {'/'.join(_TRUE)} or {'/'.join(_FALSE)}"
         if name == "verify":
-            return raw  # a CA bundle path
-        raise ValueError(f"TRACKFRAMES_{name.upper()}={raw!r} is not true/false.")
-    if name == "timeout":
+            if os.path.exists(raw):
+                return raw  # a CA bundle path
+            raise ValueError(f"{variable}={raw!r} is neither true/false ({accepted}) nor the path of an existing "
+                             "CA bundle file.")
+        raise ValueError(f"{variable}={raw!r} is not true/false ({accepted}).")
+    if name in _SECONDS_OPTIONS:
         try:
-            return float(raw)
+            number = float(raw)
         except ValueError:
-            raise ValueError(f"TRACKFRAMES_TIMEOUT={raw!r} is not a number of seconds.") from None
+            raise ValueError(f"{variable}={raw!r} is not a number of seconds.") from None
+        try:
+            return _seconds(name, number, _SECONDS_OPTIONS[name])
+        except ValueError:
+            raise ValueError(f"{variable}={raw!r} must be a number of seconds greater than 0.") from None
     if name in _INT_OPTIONS:
         try:
-            return int(raw)
+            number = int(raw)
         except ValueError:
-            raise ValueError(f"TRACKFRAMES_{name.upper()}={raw!r} is not a whole number.") from None
+            raise ValueError(f"{variable}={raw!r} is not a whole number.") from None
+        if number < _INT_OPTIONS[name]:
+            raise ValueError(f"{variable}={raw!r} must be a whole number >= {_INT_OPTIONS[name]}.")
+        return number
+    if name == "proxies":
+        raise ValueError(f"{variable} is not read; use the standard HTTPS_PROXY/HTTP_PROXY variables.")
     return raw
 
 
-def _check(s: Settings) -> None:
-    if s.backend not in BACKENDS:
+def _check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
         import difflib
 
-        close = difflib.get_close_matches(s.backend, BACKENDS, n=1)
+        close = difflib.get_close_matches(backend, BACKENDS, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"Unknown backend {s.backend!r}; choose one of {', '.join(BACKENDS)}.{hint}")
-    if not s.timeout or s.timeout <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, not {s.timeout!r}")
-    for name, low in _INT_OPTIONS.items():
-        value = getattr(s, name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be a whole number >= {low}, not {value!r}")
+        raise ValueError(f"Unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}.{hint}")
 
 
 def credential_from_env(env: Mapping[str, str] | None = None) -> Credential:

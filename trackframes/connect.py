@@ -16,9 +16,19 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
             transport_adapter: Any = None, today: Any = None, **options: Any) -> Site:
     """Connect to a site; nothing is sent until the first query.
 
-    Keyword options: ``timeout``, ``max_retries``, ``concurrency``, ``page_size``,
-    ``verify``, ``proxies``, ``progress``. Anything not given comes from
-    ``TRACKFRAMES_*`` environment variables (see :mod:`trackframes.config`).
+    Keyword options (each checked here, before any I/O):
+
+    * ``timeout`` (60): seconds for one whole request, from connecting to the
+      last byte of the answer;
+    * ``deadline`` (600): seconds for one whole call, with every request,
+      retry, wait and token renewal in it (``float("inf")`` for none);
+    * ``max_retries`` (5), ``concurrency`` (8), ``page_size`` (500);
+    * ``verify`` (True): False, or the path of a CA bundle;
+    * ``proxies``: a dict such as ``{"https": "http://proxy:3128"}``;
+    * ``progress`` (True): progress bars for long fetches.
+
+    Anything not given comes from ``TRACKFRAMES_*`` environment variables (see
+    :mod:`trackframes.config`). The URL is normalised (:func:`trackframes.urls.site_url`).
     ``transport_adapter`` mounts a ``requests`` adapter in place of the
     network (tests use :class:`trackframes.transport.HandlerAdapter`).
     ``today`` (a date, default the real date) is the site's "today" for the
@@ -36,7 +46,7 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
         raise TypeError(f"auth must be a credential such as tf.ScriptKey(...), not {type(auth).__name__}")
     transport = Transport(timeout=settings.timeout, max_retries=settings.max_retries,
                           pool_size=settings.concurrency + 4, verify=settings.verify, proxies=settings.proxies,
-                          adapter=transport_adapter)
+                          adapter=transport_adapter, deadline=settings.deadline, site=settings.url)
     if settings.backend == "shotgrid":
         from .backends.shotgrid.backend import ShotGridBackend
 

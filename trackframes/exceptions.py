@@ -8,7 +8,8 @@ Every error trackframes raises derives from one root::
     ├── QueryError           the server rejected the request (carries its error objects)
     ├── RateLimitError       HTTP 429 that outlasted the retries
     ├── ServerError          HTTP 5xx that outlasted the retries
-    └── TransportError       connection, TLS or timeout failures
+    ├── TransportError       connection, TLS or timeout failures
+    └── ProtocolError        the server answered, but not in the shape the API promises
 
 Errors also subclass the matching builtin where one fits (``SchemaError`` is a
 ``ValueError``, ``AuthError`` a ``PermissionError``, ``TransportError`` a
@@ -31,6 +32,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "TransportError",
+    "ProtocolError",
 ]
 
 
@@ -121,3 +123,20 @@ class ServerError(TrackframesError):
 
 class TransportError(TrackframesError, ConnectionError):
     """The request never got an HTTP answer: connection refused or reset, TLS, timeout."""
+
+
+class ProtocolError(TrackframesError):
+    """The server answered, but not in the shape the API promises.
+
+    A proxy's login page, a body cut short, ``null`` or an object without its
+    ``data`` array, with status 200. ``body_kind`` says what came back (``"an
+    HTML page"``, ``"truncated JSON"``, ``"JSON of the wrong shape (...)"``,
+    ``"an empty body"``...) and ``excerpt`` its first bytes, as printable text
+    (empty for answers that may hold secrets). ``url`` is the request's path.
+    Nothing was lost silently: the call stops here.
+    """
+
+    def __init__(self, message: str, *, body_kind: str | None = None, excerpt: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.body_kind = body_kind
+        self.excerpt = excerpt

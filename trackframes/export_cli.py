@@ -8,9 +8,12 @@
 
 The site comes from the ``TRACKFRAMES_*`` environment variables (as for
 ``tf.connect()``; ``--url`` overrides ``TRACKFRAMES_URL``) or, with
-``--sandbox``, from an embedded sandbox on ``--sandbox-port``. Progress bars
-show on a terminal; ``--quiet`` prints nothing but errors. Failures exit
-with status 1 and a one-line message on stderr.
+``--sandbox``, from an embedded sandbox. That sandbox listens on a free port
+(so it never collides with ``trackframes sandbox`` on 8765) unless
+``--sandbox-port`` asks for one; ``sync --sandbox`` reuses the port the dataset
+was exported from, since the site URL must match. Progress bars show on a
+terminal; ``--quiet`` prints nothing but errors. Failures exit with status 1
+and a one-line message on stderr.
 
 :func:`add_export_parsers` registers both commands on the ``trackframes``
 argument parser.
@@ -24,7 +27,9 @@ import json
 import sys
 from typing import Any, Iterator
 
-__all__ = ["add_export_parsers", "parse_filter", "run_export", "run_sync"]
+from .cli_support import CommandError, port_number, positive_float, report_failure
+
+__all__ = ["add_export_parsers", "parse_filter", "run_export", "run_sync", "sandbox_port"]
 
 _FILTER_HELP = ("a condition, repeatable (all must hold): 'FIELD RELATION VALUE' with VALUE read as JSON when "
                 "it parses (100, null, [\"ip\",\"rev\"]) and as text otherwise, or a JSON condition or filter "
@@ -46,10 +51,12 @@ def add_export_parsers(subparsers: Any) -> None:
     exp.add_argument("-o", "--output", required=True, help="dataset directory to write")
     exp.add_argument("-p", "--partition-by", action="append", metavar="KEY",
                      help="Hive partition key, repeatable: a column (project.name) or COLUMN:PERIOD "
-                          "(updated_at:month; periods year, month, day)")
+                          "(updated_at:month; periods year, month, week, day)")
     exp.add_argument("--compression", default="zstd", choices=COMPRESSIONS, help="Parquet codec (default: zstd)")
     exp.add_argument("--include-archived-projects", action="store_true",
                      help="also export records of archived projects")
+    exp.add_argument("--overwrite", action="store_true",
+                     help="replace a dataset of another query at the output path")
     _connection_arguments(exp)
     exp.set_defaults(func=run_export)
 
@@ -69,10 +76,11 @@ def _connection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default=None, help="site URL (default: TRACKFRAMES_URL)")
     parser.add_argument("--sandbox", action="store_true",
                         help="use an embedded sandbox instead of a real site (127.0.0.1 only)")
-    parser.add_argument("--sandbox-scale", type=float, default=0.1, help="sandbox size (default: %(default)s)")
+    parser.add_argument("--sandbox-scale", type=positive_float, default=0.1,
+                        help="sandbox size (default: %(default)s)")
     parser.add_argument("--sandbox-seed", type=int, default=0, help="sandbox seed (default: %(default)s)")
-    parser.add_argument("--sandbox-port", type=int, default=8765,
-                        help="sandbox port; keep it the same for export and sync (default: %(default)s)")
+    parser.add_argument("--sandbox-port", type=port_number, default=None,
+                        help="sandbox port (default: export picks a free one; sync reuses the dataset's)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary (for cron)")
 
 
@@ -95,14 +103,39 @@ def parse_filter(text: str) -> Any:
     return [field, relation, value]
 
 
+def sandbox_port(args: argparse.Namespace) -> int:
+    """The embedded sandbox's port: ``--sandbox-port``, else for ``sync`` the dataset's, else 0 (a free one)."""
+    if args.sandbox_port is not None:
+        return int(args.sandbox_port)
+    if getattr(args, "path", None) is not None:  # sync: the site URL must match the export's
+        from urllib.parse import urlsplit
+
+        from .io.metadata import read_metadata
+
+        try:
+            site = urlsplit(str(read_metadata(args.path).get("site") or ""))
+        except (OSError, ValueError):
+            return 0  # sync reports what is wrong with the path itself
+        if site.hostname in ("127.0.0.1", "localhost") and site.port:
+            return int(site.port)
+    return 0
+
+
 @contextlib.contextmanager
 def _site(args: argparse.Namespace, progress: bool) -> Iterator[Any]:
     import trackframes as tf
 
     if args.sandbox:
-        with tf.sandbox.serve(scale=args.sandbox_scale, seed=args.sandbox_seed, port=args.sandbox_port) as sb:
-            with sb.connect(progress=progress) as site:
-                yield site
+        port = sandbox_port(args)
+        try:
+            sb = tf.sandbox.serve(scale=args.sandbox_scale, seed=args.sandbox_seed, port=port)
+        except tf.sandbox.PortInUseError as exc:
+            asked = "--sandbox-port" if args.sandbox_port is not None else "the dataset's sandbox port"
+            raise CommandError(f"port {exc.port} on {exc.host} ({asked}) is already in use, perhaps by "
+                               "'trackframes sandbox'; stop it, or choose another port with --sandbox-port "
+                               "(a dataset syncs only against the port it was exported from)") from None
+        with sb, sb.connect(progress=progress) as site:
+            yield site
     else:
         with tf.connect(args.url, progress=progress) as site:
             yield site
@@ -124,7 +157,8 @@ def run_export(args: argparse.Namespace) -> int:
         with _site(args, _progress(args)) as site:
             return export(site, args.entity, args.output, filters=filters, fields=fields,
                           partition_by=args.partition_by, compression=args.compression,
-                          progress=_progress(args), include_archived_projects=args.include_archived_projects)
+                          progress=_progress(args), include_archived_projects=args.include_archived_projects,
+                          overwrite=args.overwrite)
 
     return _run("export", args, work)
 
@@ -147,13 +181,12 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def _run(command: str, args: argparse.Namespace, work: Any) -> int:
-    from .exceptions import TrackframesError
-
     try:
         result = work()
-    except (TrackframesError, OSError, ValueError) as exc:
-        print(f"trackframes {command}: {exc}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # one line on stderr, no traceback unless --debug (see cli_support)
+        return report_failure(command, exc, args)
     if not args.quiet:
         verb = "exported" if command == "export" else "synced"
         print(f"{verb} {result}")

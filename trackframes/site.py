@@ -16,30 +16,39 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import warnings
 from datetime import date, datetime, timezone
 from typing import Any, Iterator, Sequence
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import frames
+from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,
+                        convert_tz, parse_order)
 from .backends.base import Backend, EntityInfo, Plan, Query
+from .calls import current_call, keep_call, names_call
 from .exceptions import SchemaError
-from .paging import Page, fetch_pages
+from .io import ExportResult
+from .paging import Page, RowCountWarning, Workers, fetch_pages
 from .schema import FieldKind, FieldSpec, arrow_schema
 
 __all__ = ["Site"]
 
 Filters = Any
 Fields = Sequence[str] | str | None
+Order = Sequence[str] | str | None
 
 
 class Site:
     """A connection to a production-tracking site. Build it with :func:`trackframes.connect`."""
 
     def __init__(self, backend: Backend, *, url: str, page_size: int = 500, concurrency: int = 8,
-                 progress: bool = True, today: date | str | None = None) -> None:
+                 progress: bool | None = None, today: date | str | None = None) -> None:
+        check = getattr(backend, "check_page_size", None)
+        if check is not None:
+            check(page_size)
         self.backend = backend
         self.url = url
         self.page_size = page_size
@@ -84,58 +93,125 @@ class Site:
             raise TypeError(f"today must be a date, an ISO date string or None, not {type(value).__name__}.")
 
     # -- schema ----------------------------------------------------------------
+    @names_call
     def entity_types(self) -> dict[str, EntityInfo]:
         """Entity types of the site, by API name."""
         return dict(self.backend.entities())
 
+    @names_call
     def field_specs(self, entity: str) -> dict[str, FieldSpec]:
         """Fields of an entity type, by API name (fetched once per connection)."""
         return dict(self.backend.fields(entity))
 
     # -- reading ---------------------------------------------------------------
-    def find(self, entity: str, filters: Filters = None, fields: Fields = None, order: Sequence[str] | None = None,
-             limit: int | None = None, *, include_archived_projects: bool = False, retired: bool = False,
-             progress: bool | None = None) -> Any:
-        """Records as a typed DataFrame: ``id`` then the requested fields' columns."""
-        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired)
+    @names_call
+    def find(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None,
+             limit: int | None = None, *, project: Any = None, include_archived_projects: bool = False,
+             retired: bool = False, progress: bool | None = None, tz: Any = None) -> pd.DataFrame:
+        """Records as a typed DataFrame: ``id`` then the requested fields' columns.
+
+        ``project`` (a name, an id, or a link/row) keeps the records of one
+        project. ``tz`` (``"Europe/Paris"``) shows the UTC date-time columns in
+        that zone; calendar dates are left as they are.
+        """
+        zone = check_tz(tz)
+        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
+                                       project=project, progress=progress)
         table = self._fetch_table(query, out_specs, progress)
         df = frames.to_pandas(table, out_specs)
         df.attrs["trackframes"] = self._provenance(query, out_specs, filters)
+        if zone is not None:
+            convert_tz(df, zone)
+            df.attrs["trackframes"]["tz"] = str(zone)
         return df
 
-    def find_arrow(self, entity: str, filters: Filters = None, fields: Fields = None,
-                   order: Sequence[str] | None = None, limit: int | None = None, *,
-                   include_archived_projects: bool = False, retired: bool = False,
-                   progress: bool | None = None) -> pa.Table:
+    @names_call
+    def find_arrow(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None,
+                   limit: int | None = None, *, project: Any = None, include_archived_projects: bool = False,
+                   retired: bool = False, progress: bool | None = None) -> pa.Table:
         """Like :meth:`find` but returns the typed ``pyarrow.Table``."""
-        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired)
+        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
+                                       project=project, progress=progress)
         table = self._fetch_table(query, out_specs, progress)
         meta = {b"trackframes": _json(self._provenance(query, out_specs, filters))}
         return table.replace_schema_metadata(meta)
 
-    def find_one(self, entity: str, filters: Filters = None, fields: Fields = None,
-                 order: Sequence[str] | None = None, *, include_archived_projects: bool = False,
-                 retired: bool = False) -> Any:
+    @names_call
+    def find_one(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None, *,
+                 project: Any = None, include_archived_projects: bool = False, retired: bool = False,
+                 tz: Any = None) -> pd.Series | None:
         """The first matching record as a Series, or ``None``."""
-        df = self.find(entity, filters, fields, order, limit=1, include_archived_projects=include_archived_projects,
-                       retired=retired, progress=False)
+        df = self.find(entity, filters, fields, order, limit=1, project=project,
+                       include_archived_projects=include_archived_projects, retired=retired, progress=False, tz=tz)
         return None if df.empty else df.iloc[0]
 
-    def iter_batches(self, entity: str, filters: Filters = None, fields: Fields = None, *,
+    @names_call
+    def iter_batches(self, entity: str, filters: Filters = None, fields: Fields = None, *, project: Any = None,
                      include_archived_projects: bool = False, retired: bool = False,
                      progress: bool | None = None) -> Iterator[pa.RecordBatch]:
         """Typed record batches, one per page, in the order pages arrive (memory stays bounded)."""
-        query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired)
+        query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired,
+                                       project=project, progress=progress)
+        return keep_call(self._batches(query, progress))
+
+    def _batches(self, query: Query, progress: bool | None) -> Iterator[pa.RecordBatch]:
         for page in self._pages(query, progress):
             yield page.data
 
-    def count(self, entity: str, filters: Filters = None, *, include_archived_projects: bool = False,
-              retired: bool = False) -> int:
+    @names_call
+    def count(self, entity: str, filters: Filters = None, *, project: Any = None,
+              include_archived_projects: bool = False, retired: bool = False) -> int:
         """How many records match, counted by the server."""
-        query, _ = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired)
+        query, _ = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired,
+                               project=project)
         return self.backend.count(query)
 
-    async def afind(self, *args: Any, **kwargs: Any) -> Any:
+    # -- shortcuts (trackframes.shortcuts, backends/<name>/search.py) ------------------------------------------
+    @names_call
+    def projects(self, *, include_archived_projects: bool = False, fields: Fields = None,
+                 filters: Filters = None) -> pd.DataFrame:
+        """Active projects, by name (archived ones too with ``include_archived_projects=True``).
+
+        Default columns: name, status, type, start and end dates, archived
+        (those the site has); ``fields=`` picks others.
+        """
+        from .shortcuts import projects_frame
+
+        check_flag("include_archived_projects", include_archived_projects)
+        return projects_frame(self, include_archived_projects=include_archived_projects, fields=fields,
+                              filters=filters)
+
+    @names_call
+    def people(self, *, include_inactive: bool = False, fields: Fields = None,
+               filters: Filters = None) -> pd.DataFrame:
+        """Active people, by name (disabled accounts too with ``include_inactive=True``).
+
+        Default columns: name, login, email, department, status (those the site has).
+        """
+        from .shortcuts import people_frame
+
+        check_flag("include_inactive", include_inactive)
+        return people_frame(self, include_inactive=include_inactive, fields=fields, filters=filters)
+
+    @names_call
+    def search(self, text: str, entity_types: Any = None, *, limit: int | None = 100) -> pd.DataFrame:
+        """Records whose name contains ``text``, as a frame: type, id, name (server-side text search).
+
+        ``entity_types`` is a list of entity types, or a dict of entity type →
+        filters for that type; by default the usual production types. At most
+        ``limit`` matches (``None``: all).
+        """
+        if self.backend.name != "shotgrid":
+            raise NotImplementedError(f"Text search is not available on the {self.backend.name} backend yet.")
+        from .backends.shotgrid.search import text_search
+
+        df = text_search(self.backend, text, entity_types, limit=limit)
+        df.attrs["trackframes"] = {"site": self.url, "backend": self.backend.name, "kind": "search",
+                                   **df.attrs.get("trackframes", {}),
+                                   "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        return df
+
+    async def afind(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
         """:meth:`find` without blocking the event loop."""
         return await asyncio.to_thread(self.find, *args, **kwargs)
 
@@ -144,45 +220,52 @@ class Site:
         return await asyncio.to_thread(self.count, *args, **kwargs)
 
     # -- summaries, schema frames and schedules (trackframes.summaries, trackframes.schedule) --------------
+    @names_call
     def summarize(self, entity: str, summaries: Any, filters: Filters = None, grouping: Any = None, *,
-                  include_archived_projects: bool = False) -> Any:
+                  include_archived_projects: bool = False) -> pd.DataFrame:
         """Server-side summaries as a tidy DataFrame (overall summaries in ``attrs["total"]``)."""
         from .summaries import summarize
 
         return summarize(self, entity, summaries, filters, grouping,
                          include_archived_projects=include_archived_projects)
 
-    async def asummarize(self, *args: Any, **kwargs: Any) -> Any:
+    async def asummarize(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
         """:meth:`summarize` without blocking the event loop."""
         return await asyncio.to_thread(self.summarize, *args, **kwargs)
 
-    def entities(self, project: Any = None) -> Any:
+    @names_call
+    def entities(self, project: Any = None) -> pd.DataFrame:
         """One row per entity type: API name, display name, visible."""
         from .summaries import entities_frame
 
         return entities_frame(self, project=project)
 
-    def schema(self, entity: str, project: Any = None) -> Any:
+    @names_call
+    def schema(self, entity: str, project: Any = None) -> pd.DataFrame:
         """One row per field of ``entity``: name, display name, data type, pandas dtype, ..."""
         from .summaries import schema_frame
 
         return schema_frame(self, entity, project=project)
 
-    def work_day_rules(self, start: Any, end: Any, project: Any = None, user: Any = None) -> Any:
+    @names_call
+    def work_day_rules(self, start: Any, end: Any, project: Any = None, user: Any = None) -> pd.DataFrame:
         """One row per day: date, working, description, reason."""
         from .schedule import work_day_rules
 
         return work_day_rules(self, start, end, project=project, user=user)
 
-    def tasks(self, project: Any = None, filters: Filters = None, *, include_archived_projects: bool = False) -> Any:
+    @names_call
+    def tasks(self, project: Any = None, filters: Filters = None, *,
+              include_archived_projects: bool = False) -> pd.DataFrame:
         """The canonical schedule frame (same columns on every backend; see docs/schedules.md)."""
         from .schedule import tasks_frame
 
         return tasks_frame(self, project=project, filters=filters,
                            include_archived_projects=include_archived_projects)
 
+    @names_call
     def timelogs(self, project: Any = None, start: Any = None, end: Any = None, *, user: Any = None,
-                 include_archived_projects: bool = False) -> Any:
+                 include_archived_projects: bool = False) -> pd.DataFrame:
         """The canonical time-log frame: date, minutes, user, task, project (``user``: a login, name or id)."""
         from .schedule import timelogs_frame
 
@@ -190,33 +273,42 @@ class Site:
                               include_archived_projects=include_archived_projects)
 
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
+    @names_call
     def export(self, entity: str, path: Any, filters: Filters = None, fields: Fields = None,
                partition_by: Any = None, compression: str = "zstd", *, progress: bool | None = None,
-               include_archived_projects: bool = False) -> Any:
+               include_archived_projects: bool = False, overwrite: bool = False) -> ExportResult:
         """Stream records into a Parquet dataset at ``path``, atomically (see docs/export.md)."""
         from .io import export
 
+        check_progress(progress)
+        check_flag("include_archived_projects", include_archived_projects)
         return export(self, entity, path, filters=filters, fields=fields, partition_by=partition_by,
                       compression=compression, progress=progress,
-                      include_archived_projects=include_archived_projects)
+                      include_archived_projects=include_archived_projects, overwrite=overwrite)
 
-    def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> Any:
+    @names_call
+    def sync(self, path: Any, *, progress: bool | None = None, overlap: Any = None) -> ExportResult:
         """Bring a dataset written by :meth:`export` up to date with what changed since."""
         from .io import sync
 
+        check_progress(progress)
         return sync(self, path, progress=progress, overlap=overlap)
 
     # -- internals ---------------------------------------------------------------
-    def _query(self, entity: str, filters: Filters, fields: Fields, order: Sequence[str] | None,
-               limit: int | None, include_archived_projects: bool, retired: bool) -> tuple[Query, list[FieldSpec]]:
-        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-            raise ValueError(f"limit must be a whole number >= 0 or None, not {limit!r}")
-        if isinstance(order, str):
-            order = [o.strip() for o in order.split(",") if o.strip()]
+    def _query(self, entity: str, filters: Filters, fields: Fields, order: Order, limit: Any,
+               include_archived_projects: bool, retired: bool, *, project: Any = None,
+               progress: Any = None) -> tuple[Query, list[FieldSpec]]:
+        """Check every argument (nothing is sent but schema reads and a project lookup); build the query."""
+        entity = check_entity_name(entity)
+        limit = check_limit(limit)
+        check_progress(progress)
+        include_archived_projects = check_flag("include_archived_projects", include_archived_projects)
+        retired = check_flag("retired", retired)
+        order = parse_order(order)
+        fields = check_fields(fields)
         normal = self.backend.check_filters(entity, filters)
         out_specs = self.backend.resolve_fields(entity, fields)
         specs = list(out_specs)
-        order = list(order or [])
         have = {s.name for s in specs}
         for item in order:  # order by a field that was not asked for: fetch it, drop it later
             name = item.lstrip("-")
@@ -228,6 +320,13 @@ class Site:
             if name not in have:
                 specs.append(spec)
                 have.add(name)
+        if project is not None:  # the schema allows it: now look the project up
+            from .shortcuts import project_condition, project_field, project_link
+
+            field = project_field(self, entity)
+            link = project_link(self, project, include_archived_projects=include_archived_projects)
+            normal = self.backend.check_filters(
+                entity, {"logical_operator": "and", "conditions": [normal, project_condition(field, link)]})
         query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
         return query, out_specs
 
@@ -243,24 +342,36 @@ class Site:
             rows = sum(t.num_rows for t in nested)
             return Page(frames.shape_batch(pa.concat_tables(nested), specs), rows, page.next or more, page.key)
 
-        bar = _ProgressBar(query.entity, plan.total, enabled=self.progress if progress is None else progress,
-                           eager=len(plan.requests) > 1)
+        bar = _ProgressBar(query.entity, plan.total, enabled=self._progress(progress), eager=len(plan.requests) > 1)
+        fetched = 0
+        complete = False
+        pages = fetch_pages(plan.requests, fetch, concurrency=self.concurrency, on_page=bar.update)
         try:
-            yield from fetch_pages(plan.requests, fetch, concurrency=self.concurrency, on_page=bar.update)
+            for page in pages:
+                fetched += page.rows
+                yield page
+            complete = True
         finally:
-            bar.close()
+            pages.close()
+            bar.close(complete=complete)
+        _check_rows(plan, fetched, query.entity)
 
     def _collect(self, plan: Plan, requests: list[Any], bar: "_ProgressBar") -> list[tuple[Any, Any]]:
         """(key, parsed page) for every page: fetched ``concurrency`` at a time, each parsed by a
         small separate pool so that a fetching thread sends its next request at once."""
         results: list[tuple[Any, Any]] = []
         follow_ups: list[Any] = []
-        with ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="trackframes-parse") as parsers:
+        with Workers(PARSE_THREADS, "trackframes-parse") as parsers:
             futures = []
-            for page in fetch_pages(requests, plan.fetch, concurrency=self.concurrency):
-                future = parsers.submit(plan.finish, page.data)
-                future.add_done_callback(lambda f: f.exception() is None and bar.add(_rows(f.result()[0])))
-                futures.append((page.key, future))
+            pages = fetch_pages(requests, plan.fetch, concurrency=self.concurrency)
+            try:
+                for page in pages:
+                    future = parsers.submit(plan.finish, page.data)
+                    future.add_done_callback(
+                        lambda f: not f.cancelled() and f.exception() is None and bar.add(_rows(f.result()[0])))
+                    futures.append((page.key, future))
+            finally:
+                pages.close()  # at once, also on an interrupt: aborts what is still in flight
             for key, future in futures:
                 parsed, more = future.result()
                 results.append((key, parsed))
@@ -272,14 +383,16 @@ class Site:
 
     def _fetch_table(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
         plan = self.backend.plan(query, self.page_size)
-        bar = _ProgressBar(query.entity, plan.total, enabled=self.progress if progress is None else progress,
-                           eager=len(plan.requests) > 1)
+        bar = _ProgressBar(query.entity, plan.total, enabled=self._progress(progress), eager=len(plan.requests) > 1)
+        complete = False
         try:
             pages = sorted(self._collect(plan, list(plan.requests), bar), key=lambda kv: kv[0])
+            complete = True
         finally:
-            bar.close()
+            bar.close(complete=complete)
         specs = list(query.fields)
         parsed = [data for _, data in pages if _rows(data)]
+        _check_rows(plan, sum(_rows(data) for data in parsed), query.entity)
         del pages
         if not parsed:
             table = frames.empty_table(specs)
@@ -298,6 +411,10 @@ class Site:
             table = table.select(arrow_schema(out_specs).names)
         return table
 
+    def _progress(self, progress: bool | None) -> bool | None:
+        """The call's ``progress`` (True forces bars, False silences), else the site's; None: automatic."""
+        return self.progress if progress is None else progress
+
     def _provenance(self, query: Query, out_specs: list[FieldSpec], filters: Filters) -> dict[str, Any]:
         return {
             "site": self.url,
@@ -315,6 +432,39 @@ class Site:
 
 
 PARSE_THREADS = 2  # parsing releases the GIL; more threads than cores would only contend
+
+
+def _check_rows(plan: Plan, fetched: int, entity: str) -> None:
+    """Warn when fewer rows arrived than the server counted, by more than edits during the fetch explain.
+
+    The rule: an id-range fetch returns every record that matched from its
+    start to its end, once. So when nothing changed, ``fetched`` equals the
+    count taken while planning. When it is lower, the query is counted again
+    over the same id span (records created during the fetch get larger ids,
+    outside it). Records deleted or edited out of the filter during the fetch
+    lower both ``fetched`` and that recount; records created or edited in can
+    only raise ``fetched``. So ``fetched`` below both counts means rows were
+    lost without any other sign (a proxy or server dropping records), and
+    :class:`~trackframes.paging.RowCountWarning` names the three figures.
+
+    It warns rather than raises: the rows in hand are what the server sent and
+    a long fetch is not thrown away, while edits in both directions during one
+    fetch (a record edited into the filter after its range was read, and
+    another deleted) can, rarely, produce the same figures without any loss.
+    Answers that break the API's shape or promises raise ``ProtocolError``.
+    """
+    planned = plan.total
+    if plan.recount is None or planned is None or fetched >= planned:
+        return
+    now = plan.recount()
+    if fetched >= now:
+        return
+    call = current_call() or f"Fetching {entity}"
+    warnings.warn(RowCountWarning(
+        f"{call}: fetched {fetched:,} records, but the server counted {planned:,} before the fetch and {now:,} "
+        "after it (same filters, same id span). Edits during the fetch do not explain the difference: some "
+        "records are missing. Run the call again; if the figures still differ, look for a proxy or cache "
+        "between trackframes and the site."), stacklevel=5)
 
 
 def _rows(parsed: Any) -> int:
@@ -355,23 +505,35 @@ def _sort(table: pa.Table, order: Sequence[str], specs: list[FieldSpec]) -> pa.T
 
 
 class _ProgressBar:
-    """A ``tqdm.auto`` bar that appears only once a fetch spans more than one page."""
+    """A ``tqdm.auto`` bar that appears only once a fetch spans more than one page.
 
-    def __init__(self, entity: str, total: int | None, *, enabled: bool, eager: bool) -> None:
+    ``enabled``: True forces a bar, False silences it, None follows tqdm's
+    convention (``disable=None``): a bar on a terminal and in a notebook, none
+    when stderr is a file or a pipe (cron, CI, ``> log``). In a notebook the
+    bar stays after the fetch, showing its final count, so a saved notebook
+    shows the finished state; on a terminal it is cleared.
+    """
+
+    def __init__(self, entity: str, total: int | None, *, enabled: bool | None, eager: bool,
+                 tqdm_class: Any = None) -> None:
         self.entity = entity
         self.total = total
         self.enabled = enabled
         self.bar: Any = None
         self.pages = 0
         self.rows = 0
+        self._tqdm = tqdm_class
         self._lock = threading.Lock()
-        if enabled and eager:
+        if enabled is not False and eager:
             self._open()
 
     def _open(self) -> None:
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(total=self.total, desc=self.entity, unit=" rec", leave=False, dynamic_ncols=True)
+        tqdm = self._tqdm
+        if tqdm is None:
+            from tqdm.auto import tqdm
+        notebook = any(c.__module__ == "tqdm.notebook" for c in tqdm.__mro__)
+        self.bar = tqdm(total=self.total, desc=self.entity, unit=" rec", leave=notebook, dynamic_ncols=True,
+                        disable=None if self.enabled is None else False)
         if self.rows:
             self.bar.update(self.rows)
 
@@ -384,11 +546,21 @@ class _ProgressBar:
         with self._lock:
             self.pages += 1
             self.rows += rows
-            if self.bar is None and self.enabled and (more or self.pages > 1):
+            if self.bar is None and self.enabled is not False and (more or self.pages > 1):
                 self._open()
             elif self.bar is not None:
                 self.bar.update(rows)
 
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+    def close(self, *, complete: bool = False) -> None:
+        """Close the bar; a complete fetch first shows its final count as the total (100 %)."""
+        with self._lock:
+            bar, self.bar = self.bar, None
+        if bar is None:
+            return
+        if complete:
+            bar.total = bar.n = self.rows
+            container = getattr(bar, "container", None)  # a notebook widget keeps its own maximum
+            if container is not None:
+                container.children[1].max = max(self.rows, 1)
+            bar.refresh()
+        bar.close()

@@ -37,10 +37,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .exceptions import SchemaError
 from .schema import FieldKind, FieldSpec, dtype_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "SUMMARY_TYPES",
@@ -219,7 +222,7 @@ def parse_grouping(grouping: Any) -> list[Grouping]:
 # ---------------------------------------------------------------------------
 
 def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, grouping: Any = None, *,
-              include_archived_projects: bool = False) -> Any:
+              include_archived_projects: bool = False) -> pd.DataFrame:
     """``site.summarize``: server-side summaries as a tidy DataFrame (see the module docstring)."""
     backend = site.backend
     wanted = parse_summaries(summaries)
@@ -576,7 +579,7 @@ def _scalar(value: Any) -> Any:
 # entity and schema frames
 # ---------------------------------------------------------------------------
 
-def entities_frame(site: Any, project: Any = None) -> Any:
+def entities_frame(site: Any, project: Any = None) -> pd.DataFrame:
     """``site.entities``: one row per entity type: ``name``, ``display_name``, ``visible``.
 
     With ``project`` (an id, a ``{"type", "id"}`` link, a row with an ``id`` or a
@@ -600,7 +603,7 @@ def entities_frame(site: Any, project: Any = None) -> Any:
     return df
 
 
-def schema_frame(site: Any, entity: str, project: Any = None) -> Any:
+def schema_frame(site: Any, entity: str, project: Any = None) -> pd.DataFrame:
     """``site.schema``: one row per field of ``entity`` (``id`` first, then the server's order).
 
     Columns: ``name``, ``display_name``, ``data_type`` (the tracker's), ``kind``

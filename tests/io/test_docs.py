@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from pathlib import Path
 
@@ -24,15 +26,24 @@ def test_every_python_block_runs_in_order(tmp_path, monkeypatch):
     blocks = _python_blocks(DOC.read_text())
     assert len(blocks) >= 6
     namespace: dict[str, object] = {}
+    printed = io.StringIO()
     try:
-        for i, block in enumerate(blocks):
-            exec(compile(block, f"{DOC.name} block {i + 1}", "exec"), namespace)
+        with contextlib.redirect_stdout(printed):
+            for i, block in enumerate(blocks):
+                exec(compile(block, f"{DOC.name} block {i + 1}", "exec"), namespace)
     finally:
         sb = namespace.get("sb")
         if sb is not None:
             sb.close()
     assert (tmp_path / "out" / "tasks" / "_trackframes.json").is_file()
     assert read_metadata(tmp_path / "out" / "tasks")["generation"] == 2  # the export and two syncs
+    # what the blocks print is what the page says they print
+    lines = printed.getvalue().splitlines()
+    assert re.match(r"[\d,]+ Task rows in out/tasks \(\d+ files?, [\d.]+ (B|KB|MB)\); fetched ", lines[0]), lines[0]
+    assert any(line.startswith("out/tasks holds a dataset of another query (filters: ") and "fields: " in line
+               for line in lines), lines
+    assert "out/notes has no _trackframes.json: it is not a dataset written by trackframes export." in lines
+    assert (tmp_path / "out" / "tasks.xlsx").is_file()
 
 
 def test_the_metadata_table_lists_exactly_the_keys_written(sb, site, tmp_path):

@@ -37,6 +37,12 @@ def _family(dtype: object) -> str:
     return str(dtype)
 
 
+def _iso_weeks(values: pd.Series) -> pd.Series:
+    """``2026-W09`` for each value (ISO week-year and week, from Python's calendar), None for a missing one."""
+    return pd.Series([None if pd.isna(v) else "{}-W{:02d}".format(*v.isocalendar()[:2]) for v in values],
+                     index=values.index, dtype=object)
+
+
 def _dirs(root: Path) -> set[str]:
     return {p.name for p in root.iterdir() if p.is_dir()}
 
@@ -74,7 +80,7 @@ def test_read_parquet_gives_the_dtypes_of_find_column_by_column(site, tmp_path):
 def test_columns_subset_and_unknown_column(site, tmp_path):
     site.export("Task", tmp_path / "t", fields=["content", "due_date", "task_assignees"])
     got = read_parquet(tmp_path / "t", columns=["due_date", "content"])
-    want = site.find("Task", fields=["content", "due_date"])[["due_date", "content"]]
+    want = site.find("Task", fields=["due_date", "content"])  # id first, as find gives it
     pd.testing.assert_frame_equal(got, want)
     with pytest.raises(tf.SchemaError, match="Did you mean"):
         read_parquet(tmp_path / "t", columns=["contnt"])
@@ -129,6 +135,10 @@ def test_empty_export_keeps_every_column(site, tmp_path):
      [("updated_at_month", lambda df: df["updated_at"].dt.strftime("%Y-%m"))]),
     ({"due_date": "year"}, ["content", "due_date"], ["content", "due_date"],
      [("due_date_year", lambda df: df["due_date"].dt.strftime("%Y"))]),
+    ("updated_at:week", ["content", "updated_at"], ["content", "updated_at"],
+     [("updated_at_week", lambda df: _iso_weeks(df["updated_at"]))]),
+    ({"due_date": "week"}, ["content", "due_date"], ["content", "due_date"],
+     [("due_date_week", lambda df: _iso_weeks(df["due_date"]))]),
     (["sg_status_list", "project.id"], ["content", "task_assignees"],
      ["content", "task_assignees", "sg_status_list", "project"],
      [("sg_status_list", lambda df: df["sg_status_list"].astype(object)),
@@ -189,7 +199,8 @@ def test_partition_values_that_need_encoding(fresh, tmp_path):
     (["projct.name"], "Did you mean 'project'"),
     ("content:month", "needs a date or timestamp"),
     ("updated_at", "by a period"),
-    ("updated_at:week", "Unknown partition period"),
+    ("updated_at:weak", "Unknown partition period 'weak'.*Did you mean 'week'"),
+    ("updated_at:fortnight", "use one of year, month, week, day"),
     (["task_assignees"], "Cannot partition"),
     (["id"], "own directory"),
 ])
@@ -237,7 +248,7 @@ def test_metadata_records_the_query_and_never_credentials(sb, site, tmp_path):
 def test_export_replaces_a_dataset_and_leaves_no_temporary_directory(site, tmp_path):
     path = tmp_path / "ds"
     site.export("Shot", path, fields=["code"])
-    site.export("Task", path, fields=["content"])
+    site.export("Task", path, fields=["content"], overwrite=True)
     pd.testing.assert_frame_equal(read_parquet(path), site.find("Task", fields=["content"]))
     assert siblings(path) == []
     assert not list(path.rglob("*.parquet"))[0].name.startswith(".")
@@ -270,7 +281,9 @@ def test_a_failing_export_keeps_the_previous_dataset(fresh, tmp_path):
         fresh.knobs.error_probability = 1.0
         try:
             with pytest.raises(tf.ServerError):
-                site.export("Version", path, fields=["code"])
+                site.export("Task", path, fields=["content"])  # a refresh that fails
+            with pytest.raises(tf.ServerError):
+                site.export("Version", path, fields=["code"], overwrite=True)
         finally:
             fresh.knobs.error_probability = 0.0
         assert tree_digest(path) == before
@@ -303,3 +316,32 @@ def test_a_dataset_moved_aside_by_an_unfinished_swap_is_put_back(site, tmp_path)
     assert siblings(path) == []
     assert set(tree_digest(path)) == set(before)  # same files: nothing changed on the site
     assert METADATA_FILE in before
+
+
+# -- the summary line --------------------------------------------------------------------------------------------
+
+
+def test_the_summary_says_1_file_and_kilobytes_for_a_small_dataset(site, tmp_path):
+    path = tmp_path / "one"
+    result = site.export("Shot", path, filters=[["id", "is", int(site.find("Shot")["id"].iloc[0])]])  # all fields
+    size = sum(p.stat().st_size for p in path.rglob("*.parquet"))
+    assert result.rows == 1 and result.files == 1 and 1000 <= size < 1_000_000
+    text = str(result)
+    assert text.startswith(f"1 Shot row in {path} (1 file, {size / 1000:.1f} KB); fetched 1, removed 0"), text
+
+
+def test_the_summary_counts_files_and_rows_in_the_plural(site, tmp_path):
+    path = tmp_path / "many"
+    result = site.export("Task", path, fields=["content"], partition_by="project.name")
+    n_files = len(list(path.rglob("*.parquet")))
+    assert n_files > 1
+    assert f"{result.rows:,d} Task rows in {path} ({n_files} files, " in str(result)
+
+
+@pytest.mark.parametrize("size, text", [(0, "0 B"), (999, "999 B"), (1000, "1.0 KB"), (15_360, "15.4 KB"),
+                                        (999_949, "999.9 KB"), (999_950, "1.0 MB"), (42_300_000, "42.3 MB"),
+                                        (7 * 10**9, "7.0 GB"), (3 * 10**12, "3.0 TB")])
+def test_human_sizes(size, text):
+    from trackframes.io.export import human_size
+
+    assert human_size(size) == text

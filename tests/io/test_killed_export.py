@@ -27,7 +27,7 @@ from trackframes.io import export
 
 with tf.sandbox.serve(scale=0.05, seed=2, today=date(2026, 3, 2), latency=0.15) as sb:
     site = sb.connect(progress=False, page_size=20, concurrency=2)
-    export(site, "Task", sys.argv[1], row_group_size=20, max_rows_per_file=40)
+    export(site, "Task", sys.argv[1], row_group_size=20, max_rows_per_file=40, overwrite=True)
 print("finished", flush=True)
 """
 
@@ -78,6 +78,6 @@ def test_killing_an_export_leaves_the_previous_dataset_readable_and_unchanged(si
     leftovers = siblings(path)
     assert leftovers and all(name.startswith(".tasks.tmp-") for name in leftovers)
     # ... and the next export of the path clears it away
-    site.export("Shot", path, fields=["code"])
+    site.export("Shot", path, fields=["code"], overwrite=True)
     assert siblings(path) == []
     pd.testing.assert_frame_equal(read_parquet(path), site.find("Shot", fields=["code"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -28,4 +29,6 @@ def test_export_notebook_runs(tmp_path):
     assert "equal to a fresh find: True" in outputs
     assert "tasks in progress of" in outputs
     assert "updated_at_month=" in outputs
+    assert re.search(r"\d+ tasks of .+ in progress or review; columns \['id', 'content', 'due_date'\]", outputs)
+    assert (tmp_path / "out" / "tasks.csv").is_file() and "[{" not in (tmp_path / "out" / "tasks.csv").read_text()
     assert (tmp_path / "out" / "tasks" / "_trackframes.json").is_file()

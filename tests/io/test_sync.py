@@ -135,6 +135,23 @@ def test_only_touched_partitions_are_rewritten(fresh, tmp_path):
     assert read_parquet(path).set_index("id").loc[rid, "duration"] == 12345
 
 
+def test_a_changed_row_moves_to_its_new_iso_week_partition(fresh, tmp_path):
+    store = fresh.store
+    path = tmp_path / "tasks"
+    with fresh.connect(progress=False) as site:
+        export(site, "Task", path, fields=["content", "updated_at"], partition_by="updated_at:week")
+        rid = live_task(store, 3)
+        old = datetime.fromisoformat(store.records["Task"][rid]["updated_at"].replace("Z", "+00:00")).isocalendar()
+        stamp = now_iso()
+        store.update("Task", rid, {"updated_at": stamp})
+        sync(site, path, overlap=0)
+        pd.testing.assert_frame_equal(read_parquet(path), refetch(site, path, tmp_path / "fresh"))
+    new = datetime.fromisoformat(stamp.replace("Z", "+00:00")).isocalendar()
+    where = {f.parent.name for f in path.rglob("*.parquet")
+             if rid in pq.read_table(f, columns=["id"])["id"].to_pylist()}
+    assert where == {f"updated_at_week={new[0]}-W{new[1]:02d}"} and old[:2] != new[:2]
+
+
 def test_a_changed_row_moves_to_its_new_period_partition(fresh, tmp_path):
     store = fresh.store
     path = tmp_path / "tasks"

@@ -14,7 +14,7 @@ import requests
 
 import trackframes.sandbox as tf_sandbox
 from trackframes.sandbox.model import Store
-from trackframes.sandbox.serve import serve_forever
+from trackframes.sandbox import serve_forever
 
 from .conftest import TODAY, assert_error, live_ids, script_token, token_for
 

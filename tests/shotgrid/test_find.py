@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import sys
 from datetime import date
 
 import pandas as pd
@@ -165,13 +167,72 @@ def test_find_inside_a_running_event_loop(site):
 
 
 def test_progress_bar_only_for_multi_page_fetches(sb, capsys):
-    site = sb.connect(page_size=100)
+    site = sb.connect(page_size=100, progress=True)
     site.find("Task", fields=["content"])
     assert "Task" in capsys.readouterr().err
     site.find("Task", fields=["content"], progress=False)
     assert capsys.readouterr().err == ""
     site.find("Task", fields=["content"], limit=5)  # one page: no bar
     assert capsys.readouterr().err == ""
+
+
+def test_no_bars_off_a_terminal_by_default(sb, capsys):
+    """cron, CI and ``> log``: stderr is not a TTY, so the default (None) draws nothing, as tqdm's disable=None."""
+    site = sb.connect(page_size=100)
+    assert site.progress is None
+    df = site.find("Task", fields=["content"])
+    assert len(df) > 100
+    assert capsys.readouterr().err == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_bars_on_a_terminal_by_default_and_forced_or_silenced_per_call(sb, monkeypatch):
+    site = sb.connect(page_size=100)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    site.find("Task", fields=["content"])
+    assert "Task" in terminal.getvalue()
+    quiet = _Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    site.find("Task", fields=["content"], progress=False)
+    assert quiet.getvalue() == ""
+
+
+def test_a_finished_notebook_bar_shows_its_final_state():
+    """What a saved notebook keeps is the widget's last state: it must read n/n, not 0/n."""
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    from trackframes.site import _ProgressBar
+
+    bar = _ProgressBar("TimeLog", 997, enabled=None, eager=True, tqdm_class=notebook_tqdm)
+    widget = bar.bar
+    for _ in range(9):
+        bar.add(100)
+    bar.add(94)  # the server had 3 fewer records by the time the last page came
+    bar.close(complete=True)
+    assert widget.leave is True, "the bar stays in the notebook"
+    progress = widget.container.children[1]
+    assert progress.value == progress.max == 994
+    assert "994/994" in widget.container.children[2].value
+    assert progress.bar_style == "success"
+
+
+def test_an_interrupted_notebook_bar_shows_where_it_stopped():
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    from trackframes.site import _ProgressBar
+
+    bar = _ProgressBar("Task", 1000, enabled=None, eager=True, tqdm_class=notebook_tqdm)
+    widget = bar.bar
+    bar.add(300)
+    bar.close(complete=False)
+    progress = widget.container.children[1]
+    assert progress.value == 300 and progress.max == 1000
+    assert progress.bar_style == "danger"
 
 
 def test_dates_are_calendar_dates(site, sb):

@@ -181,3 +181,30 @@ def test_token_repr_hides_the_token():
 def test_bad_token_response_is_an_auth_error():
     with pytest.raises(AuthError):
         Token.from_response({"token_type": "Bearer"})
+
+
+def test_the_authorization_value_stays_secret_and_renews_once_when_reported_expired():
+    tokens, server, _ = provider()
+    value = tokens.authorization()
+    assert isinstance(value, Secret) and repr(value) == "***"
+    assert value.reveal() == "Bearer A1"
+    tokens.expire(value)
+    assert tokens.authorization().reveal() == "Bearer A2"
+    tokens.expire(value)  # a late report about the old token changes nothing
+    assert tokens.authorization().reveal() == "Bearer A2"
+    assert server.refresh_calls == ["R1"]
+
+
+def test_grant_fields_keep_secrets_wrapped_until_sent():
+    from trackframes.backends.shotgrid.auth import grant_body
+    from trackframes.transport import SecretForm
+
+    fields = grant_body(tf.UserPassword("jane", SECRET, otp="918273"))
+    assert isinstance(fields["password"], Secret) and isinstance(fields["auth_token"], Secret)
+    assert SECRET not in repr(fields) and SECRET not in repr(SecretForm(fields))
+    import requests
+
+    prepared = requests.Request("POST", "https://a.example.com/token", auth=SecretForm(fields)).prepare()
+    body = prepared.body if isinstance(prepared.body, bytes) else prepared.body.encode()
+    assert f"password={SECRET}".encode() in body and b"auth_token=918273" in body
+    assert prepared.headers["Content-Type"] == "application/x-www-form-urlencoded"

@@ -20,8 +20,10 @@ def test_defaults_verify_tls_and_sensible_sizes():
     assert s.url == "https://a.example.com"
 
 
-def test_ca_bundle_path_from_env():
-    assert resolve("https://a.example.com", env={"TRACKFRAMES_VERIFY": "/etc/ca.pem"}).verify == "/etc/ca.pem"
+def test_ca_bundle_path_from_env(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert resolve("https://a.example.com", env={"TRACKFRAMES_VERIFY": str(bundle)}).verify == str(bundle)
 
 
 @pytest.mark.parametrize("options, message", [
@@ -77,3 +79,91 @@ def test_connect_reads_everything_from_env(monkeypatch):
     site = tf.connect()
     assert site.url == "https://env.example.com"
     assert "zz-top-secret" not in repr(site)
+
+
+# -- every connect option is checked before any I/O, with one sentence naming it -------------------------
+NAN = float("nan")
+BAD_OPTIONS = [
+    # (options, exception type, words the message must hold)
+    ({"timeout": "10"}, TypeError, ["timeout", "number of seconds", "str '10'"]),
+    ({"timeout": (1, 2)}, TypeError, ["timeout", "tuple (1, 2)"]),
+    ({"timeout": NAN}, ValueError, ["timeout", "nan"]),
+    ({"timeout": float("inf")}, ValueError, ["timeout", "finite"]),
+    ({"timeout": 0}, ValueError, ["timeout", "greater than 0"]),
+    ({"timeout": True}, TypeError, ["timeout", "bool True"]),
+    ({"deadline": "600"}, TypeError, ["deadline", "str '600'"]),
+    ({"deadline": NAN}, ValueError, ["deadline", "nan"]),
+    ({"deadline": -5}, ValueError, ["deadline", "greater than 0"]),
+    ({"proxies": "http://x"}, TypeError, ["proxies", "dict", "str 'http://x'"]),
+    ({"proxies": ["http://x"]}, TypeError, ["proxies", "dict"]),
+    ({"proxies": {"https": 3128}}, TypeError, ["proxies", "int value"]),
+    ({"proxies": {"https": "proxy.example.com"}}, ValueError, ["proxies['https']", "proxy URL"]),
+    ({"max_retries": -1}, ValueError, ["max_retries", ">= 0"]),
+    ({"max_retries": 2.5}, TypeError, ["max_retries", "whole number", "float 2.5"]),
+    ({"max_retries": "3"}, TypeError, ["max_retries", "str '3'"]),
+    ({"max_retries": True}, TypeError, ["max_retries", "bool"]),
+    ({"concurrency": 0}, ValueError, ["concurrency", ">= 1"]),
+    ({"concurrency": "8"}, TypeError, ["concurrency", "str '8'"]),
+    ({"verify": "false"}, ValueError, ["verify='false'", "verify=False"]),
+    ({"verify": "/no/such/ca.pem"}, ValueError, ["verify='/no/such/ca.pem'", "no such CA bundle"]),
+    ({"verify": 1}, TypeError, ["verify", "int 1"]),
+    ({"progress": "no"}, TypeError, ["progress", "True, False or None", "str 'no'"]),
+    ({"progress": 1}, TypeError, ["progress", "int 1"]),
+    ({"backend": 3}, TypeError, ["backend", "'shotgrid'"]),
+]
+
+
+@pytest.mark.parametrize("options, kind, words", BAD_OPTIONS, ids=lambda v: repr(v)[:40] if isinstance(v, dict) else "")
+def test_a_bad_connect_option_is_one_clear_sentence_before_any_request(options, kind, words):
+    from trackframes.transport import HandlerAdapter
+
+    sent = []
+    adapter = HandlerAdapter(lambda request: sent.append(request) or (200, {}, b"{}"))
+    with pytest.raises(kind) as info:
+        tf.connect("https://studio.example.com", auth=tf.ScriptKey("r", "k"), transport_adapter=adapter, **options)
+    message = str(info.value)
+    for word in words:
+        assert word in message
+    assert message.count(". ") <= 1 and "\n" not in message, "one sentence"
+    assert sent == []
+
+
+@pytest.mark.parametrize("options", [
+    {"timeout": 5}, {"timeout": 2.5}, {"deadline": float("inf")}, {"deadline": 30},
+    {"proxies": {"https": "http://proxy.example.com:3128"}}, {"max_retries": 0}, {"progress": False},
+    {"verify": False},
+])
+def test_valid_connect_options_are_accepted(options):
+    site = tf.connect("https://studio.example.com", auth=tf.ScriptKey("r", "k"), **options)
+    transport = site.backend.transport
+    name, value = next(iter(options.items()))
+    if name in ("timeout", "deadline", "max_retries", "verify", "proxies"):
+        assert getattr(transport, name) == value
+
+
+def test_numpy_numbers_are_valid_option_values():
+    np = pytest.importorskip("numpy")
+    site = tf.connect("https://studio.example.com", auth=tf.ScriptKey("r", "k"), timeout=np.float64(7),
+                      max_retries=np.int64(2), concurrency=np.int32(3))
+    assert site.backend.transport.timeout == 7.0 and site.backend.transport.max_retries == 2
+    assert type(site.concurrency) is int and site.concurrency == 3
+
+
+@pytest.mark.parametrize("variable, raw, words", [
+    ("TRACKFRAMES_TIMEOUT", "nan", ["TRACKFRAMES_TIMEOUT='nan'", "greater than 0"]),
+    ("TRACKFRAMES_TIMEOUT", "ten", ["TRACKFRAMES_TIMEOUT='ten'", "number of seconds"]),
+    ("TRACKFRAMES_DEADLINE", "0", ["TRACKFRAMES_DEADLINE='0'", "greater than 0"]),
+    ("TRACKFRAMES_MAX_RETRIES", "-2", ["TRACKFRAMES_MAX_RETRIES='-2'", ">= 0"]),
+    ("TRACKFRAMES_PROGRESS", "maybe", ["TRACKFRAMES_PROGRESS='maybe'", "true/false"]),
+])
+def test_bad_environment_values_are_named(variable, raw, words):
+    with pytest.raises(ValueError) as info:
+        resolve("https://a.example.com", env={variable: raw})
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_the_deadline_comes_from_the_environment_and_defaults_to_ten_minutes():
+    assert resolve("https://a.example.com", env={}).deadline == 600
+    assert resolve("https://a.example.com", env={"TRACKFRAMES_DEADLINE": "90"}).deadline == 90
+    assert resolve("https://a.example.com", env={"TRACKFRAMES_DEADLINE": "inf"}).deadline == float("inf")

@@ -96,3 +96,70 @@ def test_on_page_sees_every_page():
     seen = []
     list(fetch_pages(range(10), lambda r: Page([r], 1), concurrency=3, on_page=seen.append))
     assert sorted(p.data[0] for p in seen) == list(range(10))
+
+
+# -- interrupts, cancellation and the user's call in worker threads ------------------------------------------------
+
+def _workers_alive() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("trackframes-page")]
+
+
+def test_an_interrupt_while_waiting_cancels_the_scope_aborts_the_work_and_joins_the_threads():
+    import _thread
+
+    from trackframes import cancel
+
+    release = threading.Event()
+    started = threading.Event()
+    scopes = []
+
+    def abort(scope):  # what trackframes.connections does for sockets
+        scopes.append(scope)
+        release.set()
+
+    def fetch(req):
+        started.set()
+        release.wait(30)  # a request hung on the server
+        cancel.check()
+        return Page([req], 1)
+
+    remove = cancel.on_cancel(abort)
+    timer = threading.Thread(target=lambda: started.wait(10) and _thread.interrupt_main(), daemon=True)
+    try:
+        timer.start()
+        begun = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            list(fetch_pages(range(20), fetch, concurrency=4))
+        elapsed = time.monotonic() - begun
+    finally:
+        remove()
+        release.set()
+        timer.join()
+    assert scopes and scopes[0].cancelled
+    assert _workers_alive() == [], "the workers ended before fetch_pages returned"
+    assert elapsed < 10, "it did not wait for the hung work (safety bound; the hang lasts 30 s)"
+
+
+def test_closing_the_generator_joins_the_workers():
+    gen = fetch_pages(range(100), lambda r: (time.sleep(0.01), Page([r], 1))[1], concurrency=4)
+    next(gen)
+    gen.close()
+    assert _workers_alive() == []
+
+
+def test_worker_threads_see_the_users_call():
+    from trackframes.calls import describe, user_call
+
+    with user_call("find('Task')"):
+        pages = list(fetch_pages(range(6), lambda r: Page([describe("Searching Task")], 1), concurrency=3))
+    assert {p.data[0] for p in pages} == {"find('Task')"}
+
+
+def test_gather_returns_in_order_and_the_first_error_cancels_the_rest():
+    from trackframes.paging import gather
+
+    assert gather([lambda: 3, lambda: 1, lambda: 2]) == [3, 1, 2]
+    release = threading.Event()
+    with pytest.raises(ValueError, match="bad probe"):
+        gather([lambda: release.wait(30), lambda: (_ for _ in ()).throw(ValueError("bad probe"))])
+    release.set()

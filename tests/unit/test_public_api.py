@@ -8,7 +8,7 @@ import sys
 import trackframes as tf
 
 EXPECTED = [
-    "ApiKey", "AuthError", "BearerToken", "ExportResult", "QueryError", "RateLimitError", "SchemaError",
+    "ApiKey", "AuthError", "BearerToken", "ExportResult", "ProtocolError", "QueryError", "RateLimitError", "SchemaError",
     "ScriptKey", "ServerError", "SessionToken", "Site", "TrackframesError", "TransportError", "UserPassword",
     "__version__", "connect", "read_arrow", "read_parquet", "sandbox", "widgets",
 ]
@@ -24,8 +24,23 @@ def test_every_public_name_resolves():
         assert getattr(tf, name) is not None
 
 
+def test_lazy_subpackages_are_the_right_packages():
+    import inspect
+
+    import trackframes.sandbox
+    import trackframes.widgets
+
+    assert tf.sandbox is trackframes.sandbox and tf.sandbox.__name__ == "trackframes.sandbox"
+    assert tf.widgets is trackframes.widgets and tf.widgets.__name__ == "trackframes.widgets"
+    assert inspect.isfunction(tf.widgets.login) and tf.widgets.login.__name__ == "login"
+    assert inspect.isfunction(tf.widgets.pick_fields)
+    assert inspect.isfunction(tf.sandbox.serve) and inspect.isfunction(tf.sandbox.serve_forever)
+    assert {"sandbox", "widgets"} <= set(dir(tf))
+
+
 def test_exception_tree_has_one_root():
-    for name in ("AuthError", "SchemaError", "QueryError", "RateLimitError", "ServerError", "TransportError"):
+    for name in ("AuthError", "SchemaError", "QueryError", "RateLimitError", "ServerError", "TransportError",
+                 "ProtocolError"):
         assert issubclass(getattr(tf, name), tf.TrackframesError)
 
 

@@ -53,6 +53,9 @@ class Plan:
     shapes (their rows then need re-ordering by the caller). ``finish`` completes
     a fetched page off the fetching thread (parsing it, typically) and returns
     it with a continuation request the fetch could not know about, or ``None``.
+    ``recount``, when given, counts again what ``total`` counted before the
+    fetch (same filters, same id span), so the caller can tell rows lost from
+    records edited or deleted during the fetch (see ``Site``).
     """
 
     requests: list[Any]
@@ -61,12 +64,18 @@ class Plan:
     server_sorted: bool = False
     assemble: Callable[[list[Any]], list[pa.Table]] = field(default=lambda datas: [pa.concat_tables(datas)])
     finish: Callable[[Any], tuple[Any, Any]] = field(default=lambda data: (data, None))
+    recount: Callable[[], int] | None = None
 
 
 class Backend(Protocol):
-    """The contract each ``backends/<name>/`` package implements."""
+    """The contract each ``backends/<name>/`` package implements.
+
+    ``MAX_PAGE_SIZE`` is the largest page the server documents; ``Site``
+    refuses a larger ``page_size``.
+    """
 
     name: str
+    MAX_PAGE_SIZE: int
 
     def entities(self) -> Mapping[str, EntityInfo]: ...
 

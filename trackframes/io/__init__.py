@@ -13,18 +13,22 @@
 (True, True, 0)
 
 Modules: :mod:`.export` (streaming writer, watermark rule), :mod:`.sync`
-(upserts and removals), :mod:`.read`, :mod:`.partition` (Hive keys),
+(upserts and removals), :mod:`.read`, :mod:`.scan` (read filters, damaged
+files named), :mod:`.flat` (frames for Excel and CSV), :mod:`.partition` (Hive keys),
 :mod:`.writer` (bounded-memory Parquet writer), :mod:`.metadata`
-(``_trackframes.json``) and :mod:`.atomic` (temporary directory, lock, swap).
+(``_trackframes.json``), :mod:`.atomic` (temporary directory, swap),
+:mod:`.lock` (the writers' lock) and :mod:`.errors` (dataset errors).
 """
 
 from __future__ import annotations
 
 from .atomic import METADATA_FILE
+from .errors import CorruptDatasetError, DatasetError, DatasetExistsError, DatasetWriteError, NotADatasetError
 from .export import DEFAULT_OVERLAP_SECONDS, ExportResult, export
 from .metadata import read_metadata
 from .read import read_arrow, read_parquet
 from .sync import sync
 
-__all__ = ["DEFAULT_OVERLAP_SECONDS", "METADATA_FILE", "ExportResult", "export", "read_arrow", "read_metadata",
+__all__ = ["DEFAULT_OVERLAP_SECONDS", "METADATA_FILE", "CorruptDatasetError", "DatasetError", "DatasetExistsError",
+           "DatasetWriteError", "ExportResult", "NotADatasetError", "export", "read_arrow", "read_metadata",
            "read_parquet", "sync"]

@@ -14,8 +14,13 @@ A dataset at ``out/tasks`` is written into a hidden sibling
 A process killed at any point leaves the previous dataset untouched; its
 temporary directory is removed by the next export or sync of the same path.
 Writers of one path take an exclusive lock on ``out/.tasks.lock``
-(``fcntl.flock``; the kernel releases it when the process dies), so two
-exports or syncs of one dataset never run at once. Readers take no lock.
+(:mod:`trackframes.io.lock`: the kernel releases it when the process dies,
+and the file is deleted when the writer is done), so two exports or syncs of
+one dataset never run at once. Readers take no lock.
+
+A write the storage refuses (disk full, quota, read-only) becomes a
+:class:`~trackframes.io.errors.DatasetWriteError` naming the dataset path,
+after the temporary directory has been removed.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import TrackframesError
+from .errors import STORAGE_ERRNOS, DatasetExistsError, write_failed
+from .lock import DatasetLock
 
 __all__ = ["Staging", "METADATA_FILE", "is_dataset", "backups", "recover", "temp_dirs"]
 
@@ -91,27 +98,31 @@ class Staging:
         self.create_parent = create_parent
         self.tmp = self.path.parent / f".{self.path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
         self.committed = False
-        self._lock_fd: int | None = None
+        self._lock = DatasetLock(self.path)
 
     def __enter__(self) -> "Staging":
         if self.create_parent:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock()
+        self._lock.acquire()
         try:
             recover(self.path)
             _check_replaceable(self.path)
             self.tmp.mkdir()
-        except BaseException:
-            self._unlock()
+        except BaseException as exc:
+            self._lock.release()
+            if _refused_by_storage(exc):
+                raise write_failed(self.path, exc, previous=is_dataset(self.path)) from exc  # type: ignore[arg-type]
             raise
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         try:
             if not self.committed and self.tmp.exists():
                 shutil.rmtree(self.tmp, ignore_errors=True)
         finally:
-            self._unlock()
+            self._lock.release()
+        if not self.committed and _refused_by_storage(exc):
+            raise write_failed(self.path, exc, previous=is_dataset(self.path)) from exc  # type: ignore[arg-type]
 
     # -- the swap ------------------------------------------------------------------
     def commit(self) -> None:
@@ -135,36 +146,21 @@ class Staging:
         _fsync_dir(self.path.parent)
         shutil.rmtree(aside, ignore_errors=True)
 
-    # -- the lock ------------------------------------------------------------------
-    def _lock(self) -> None:
-        lock_path = self.path.parent / f".{self.path.name}.lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            import fcntl
 
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - no flock on this platform: run unlocked
-            pass
-        except BlockingIOError:
-            os.close(fd)
-            raise TrackframesError(f"{self.path} is being written by another export or sync "
-                                   f"(lock {lock_path}); try again when it has finished.") from None
-        self._lock_fd = fd
-
-    def _unlock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # closing the descriptor releases the flock
-            self._lock_fd = None
+def _refused_by_storage(exc: BaseException | None) -> bool:
+    """True for an ``OSError`` that means the storage refused a write (full, quota, read-only, I/O)."""
+    return (isinstance(exc, OSError) and not isinstance(exc, TrackframesError)
+            and exc.errno in STORAGE_ERRNOS)
 
 
 def _check_replaceable(path: Path) -> None:
     if not path.exists() and not path.is_symlink():
         return
     if not path.is_dir() or path.is_symlink():
-        raise FileExistsError(f"{path} exists and is not a dataset directory; refusing to replace it.")
+        raise DatasetExistsError(f"{path} exists and is not a dataset directory; refusing to replace it.", path=path)
     if not is_dataset(path) and any(path.iterdir()):
-        raise FileExistsError(f"{path} is a directory that trackframes did not write (no {METADATA_FILE}); "
-                              "refusing to replace it. Choose another path or empty it.")
+        raise DatasetExistsError(f"{path} is a directory that trackframes did not write (no {METADATA_FILE}); "
+                                 "refusing to replace it. Choose another path or empty it.", path=path)
 
 
 def _exchange(a: Path, b: Path) -> bool:

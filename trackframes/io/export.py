@@ -31,12 +31,15 @@ import pyarrow.compute as pc
 from .._version import __version__
 from ..exceptions import SchemaError
 from ..schema import FieldSpec, arrow_schema
-from .atomic import Staging
-from .metadata import FORMAT, FORMAT_VERSION, clean_url, iso, schema_to_json, specs_to_json, write_metadata
+from .atomic import Staging, is_dataset
+from .errors import CorruptDatasetError, DatasetExistsError
+from .metadata import (FORMAT, FORMAT_VERSION, clean_url, iso, query_differences, query_identity, read_metadata,
+                       schema_to_json, specs_to_json, write_metadata)
 from .partition import Layout, PartitionKey, parse_partition_by, source_field
 from .writer import COMPRESSIONS, DatasetWriter, WrittenFile
 
-__all__ = ["export", "ExportResult", "DEFAULT_OVERLAP_SECONDS", "stream_query", "build_metadata"]
+__all__ = ["export", "ExportResult", "DEFAULT_OVERLAP_SECONDS", "stream_query", "build_metadata", "human_size",
+           "plural"]
 
 #: the safety overlap a sync subtracts from the watermark, in seconds
 DEFAULT_OVERLAP_SECONDS = 300.0
@@ -62,27 +65,62 @@ class ExportResult:
     seconds: float
 
     def __str__(self) -> str:
-        return (f"{self.rows:,d} {self.entity} rows in {self.path} ({self.files} files, "
-                f"{self.bytes / 1e6:.1f} MB); fetched {self.fetched:,d}, removed {self.removed:,d} "
+        return (f"{plural(self.rows, f'{self.entity} row')} in {self.path} ({plural(self.files, 'file')}, "
+                f"{human_size(self.bytes)}); fetched {self.fetched:,d}, removed {self.removed:,d} "
                 f"in {self.seconds:.1f} s; watermark {iso(self.watermark)}")
+
+
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, with an ``s`` unless there is exactly one: ``1 file``, ``2,400 Task rows``.
+
+    >>> plural(1, "file"), plural(0, "file"), plural(2400, "Task row")
+    ('1 file', '0 files', '2,400 Task rows')
+    """
+    return f"{count:,d} {noun}" if count == 1 else f"{count:,d} {noun}s"
+
+
+def human_size(size: int) -> str:
+    """A byte count for people, in powers of 1000 as disks are sold: ``812 B``, ``14.2 KB``, ``3.0 MB``.
+
+    >>> human_size(812), human_size(14_210), human_size(2_999_999), human_size(42_000_000_000)
+    ('812 B', '14.2 KB', '3.0 MB', '42.0 GB')
+    """
+    if size < 1000:
+        return f"{size:d} B"
+    value = float(size)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1000
+        if round(value, 1) < 1000 or unit == "TB":
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def export(site: Any, entity: str, path: str | Path, *, filters: Any = None, fields: Any = None,
            partition_by: Any = None, compression: str = "zstd", progress: bool | None = None,
            include_archived_projects: bool = False, row_group_size: int = 65_536,
-           max_rows_per_file: int = 2_000_000) -> ExportResult:
+           max_rows_per_file: int = 2_000_000, overwrite: bool = False) -> ExportResult:
     """Stream ``entity`` records into a Parquet dataset at ``path`` (a directory), atomically.
 
     Args:
         site: a :class:`trackframes.Site`.
         entity, filters, fields: as for :meth:`~trackframes.Site.find` (``None`` or ``"*"``: all fields).
         partition_by: Hive partition keys: column names (``["project.name"]``), or a date/timestamp column
-            cut to a period: ``"updated_at:month"`` or ``{"updated_at": "month"}`` (year, month, day).
+            cut to a period: ``"updated_at:month"`` or ``{"updated_at": "month"}`` (year, month, week, day;
+            a week is an ISO week, ``updated_at_week=2026-W09``).
             A partition column whose field was not asked for is added to the fields.
         compression: Parquet codec: zstd, snappy, gzip, brotli, lz4 or none.
         progress: progress bars (default: the connection's setting).
         include_archived_projects: also export records of archived projects.
         row_group_size, max_rows_per_file: Parquet layout (rows per row group / per file).
+        overwrite: replace a dataset of *another* query at ``path``. Exporting the same query again
+            (entity, filters, fields, partitions, archived projects, site) refreshes it without this; a
+            different one is refused with the differences spelled out. A file or a folder trackframes did
+            not write is never replaced.
+
+    Raises:
+        DatasetExistsError: ``path`` holds a dataset of another query (without ``overwrite``), a file, or
+            a folder of your own; nothing is changed.
+        DatasetWriteError: the storage refused a write (disk full, ...); the previous dataset is unchanged.
 
     Returns:
         An :class:`ExportResult`. The dataset's ``_trackframes.json`` records the query and the watermark
@@ -96,6 +134,8 @@ def export(site: Any, entity: str, path: str | Path, *, filters: Any = None, fie
     query, specs = site._query(entity, filters, names, None, None, include_archived_projects, False)
     layout = Layout(keys, arrow_schema(specs))
     with Staging(path) as stage:
+        if not overwrite and is_dataset(path):
+            _check_same_query(path, site, query, specs, all_fields, keys)
         watermark = datetime.now(timezone.utc)
         with DatasetWriter(stage.tmp, layout, compression=compression, tag="0000",
                            row_group_size=row_group_size, max_rows_per_file=max_rows_per_file) as writer:
@@ -111,6 +151,26 @@ def export(site: Any, entity: str, path: str | Path, *, filters: Any = None, fie
         stage.commit()
     return ExportResult(path, entity, rows, len(files), sum(f.bytes for f in files), rows, 0, watermark,
                         time.perf_counter() - t0)
+
+
+def _check_same_query(path: Path, site: Any, query: Any, specs: Sequence[FieldSpec], all_fields: bool,
+                      keys: Sequence[PartitionKey]) -> None:
+    """Refuse to replace the dataset at ``path`` when it holds another query than this export's."""
+    try:
+        old = read_metadata(path)
+    except CorruptDatasetError as exc:
+        raise CorruptDatasetError(f"{exc.message} Pass overwrite=True (trackframes export --overwrite) to replace "
+                                  "it with this export.", path=path, file=exc.file) from exc
+    new = {"site": clean_url(site.url), "backend": site.backend.name, "entity": query.entity,
+           "filters": orjson.loads(orjson.dumps(query.filters)), "all_fields": all_fields,
+           "fields": [s.name for s in specs if s.name != "id"], "partition_by": [k.to_json() for k in keys],
+           "include_archived_projects": bool(query.include_archived_projects)}
+    differences = query_differences(query_identity(old), query_identity(new))
+    if differences:
+        raise DatasetExistsError(
+            f"{path} holds a dataset of another query ({'; '.join(differences)}). Exporting there would replace "
+            "it: pass overwrite=True (trackframes export --overwrite) to do so, or choose another path. "
+            "(Exporting the same query again refreshes it.)", path=path)
 
 
 def check_compression(compression: str | None) -> str:

@@ -3,11 +3,27 @@
 A partition key is either a column of the frame (``"project.name"``,
 ``"sg_status_list"``) or a date/timestamp column cut to a period
 (``"updated_at:month"``, or ``{"updated_at": "month"}``; periods are
-``year``, ``month`` and ``day``, in UTC). A column key is kept out of the
+``year``, ``month``, ``week`` and ``day``, in UTC). A column key is kept out of the
 Parquet files and restored from the directory names
 (``project.name=Alpha/part-0000-00000.parquet``), as every Hive-style reader
 expects. A period key adds a directory level named ``<column>_<period>``
 (``updated_at_month=2026-03``) while the column itself stays in the files.
+
+A ``week`` is an ISO 8601 week, written as ISO week-year, ``W`` and the
+two-digit week number: ``updated_at_week=2026-W09`` (Monday 23 February to
+Sunday 1 March 2026). The year is the ISO week-year, which differs from the
+calendar year for a few days around New Year (31 December 2024 is in
+``2025-W01``, 1 January 2027 in ``2026-W53``); one key, not ``year=/week=``
+levels, so that a week never straddles two directories, and the values sort
+in time order as text.
+
+>>> import pyarrow as pa
+>>> from datetime import datetime, timezone
+>>> stamps = pa.array([datetime(2026, 2, 27, tzinfo=timezone.utc), datetime(2024, 12, 31, tzinfo=timezone.utc)],
+...                   pa.timestamp("ms", tz="UTC"))
+>>> layout = Layout(parse_partition_by("updated_at:week"), pa.schema([("id", pa.int64()), ("updated_at", stamps.type)]))
+>>> [d for d, _ in layout.split(pa.record_batch([pa.array([1, 2]), stamps], names=["id", "updated_at"]))]
+['updated_at_week=2026-W09', 'updated_at_week=2025-W01']
 
 Directory values are percent-encoded (``/`` becomes ``%2F``); nulls are
 written as ``__HIVE_DEFAULT_PARTITION__``. Both are the conventions of
@@ -30,7 +46,7 @@ __all__ = ["PartitionKey", "Layout", "parse_partition_by", "NULL_SEGMENT", "PERI
 
 NULL_SEGMENT = "__HIVE_DEFAULT_PARTITION__"
 #: period name -> strftime format of the directory value
-PERIODS: dict[str, str] = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}
+PERIODS: dict[str, str] = {"year": "%Y", "month": "%Y-%m", "week": "%G-W%V", "day": "%Y-%m-%d"}
 
 
 @dataclass(frozen=True)
@@ -128,7 +144,8 @@ class Layout:
                               f"{key.column!r} is {typ}.", name=key.column)
         if not key.derived and temporal:
             raise SchemaError(f"Partition a date or timestamp column by a period: write "
-                              f"'{key.column}:month' (or year/day), not {key.column!r}.", name=key.column)
+                              f"'{key.column}:month' (or {'/'.join(p for p in PERIODS if p != 'month')}), not "
+                              f"{key.column!r}.", name=key.column)
         scalar = (pa.types.is_string(typ) or pa.types.is_integer(typ) or pa.types.is_boolean(typ)
                   or pa.types.is_dictionary(typ) or temporal)
         if not scalar:

@@ -15,31 +15,39 @@ Arrow-backed dtypes everywhere, not those of ``find``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from .. import frames
 from ..exceptions import SchemaError
-from .atomic import is_dataset
-from .metadata import read_metadata, schema_from_json, specs_from_json
+from .atomic import METADATA_FILE, is_dataset
+from .errors import NotADatasetError
+from .metadata import listed_files, read_metadata, schema_from_json, specs_from_json
 from .partition import Layout, PartitionKey
+from .scan import reading, scan, to_expression
 
 __all__ = ["read_parquet", "read_arrow"]
 
 
-def read_parquet(path: str | Path, columns: Sequence[str] | None = None) -> Any:
+def read_parquet(path: str | Path, columns: Sequence[str] | None = None, filters: Any = None) -> Any:
     """The pandas frame stored at ``path``: a dataset written by ``export``/``sync``, or a Parquet file.
 
     Args:
         path: a dataset directory (with ``_trackframes.json``), a Parquet file (for example one
             written by ``df.to_parquet`` or ``df.tf.to_parquet``), or a directory of Parquet files
             (Hive partitions allowed).
-        columns: only these columns; default all.
+        columns: only these columns (and ``id``, which always comes first, as in ``find``); default all.
+        filters: only the rows that pass, given as for ``pyarrow.parquet.read_table``: a
+            ``pyarrow.compute`` expression (``pc.field("sg_status_list") == "ip"``), a list of
+            ``(column, op, value)`` tuples that must all hold, or a list of such lists (any may hold).
+            A filter on a partition key (``("project.name", "=", "Copper Sky")``, or
+            ``("updated_at_month", ">=", "2026-01")`` for a period key) reads only the matching
+            directories.
 
     For a dataset the frame has exactly the columns and dtypes of
     ``site.find(entity, filters, fields)``, rows in id order, and
@@ -47,30 +55,85 @@ def read_parquet(path: str | Path, columns: Sequence[str] | None = None) -> Any:
     fields, fetch time, watermark). Other files get the same dtype mapping,
     their rows in stored order, categories as stored, and the provenance a
     ``trackframes`` metadata key holds.
+
+    Raises:
+        NotADatasetError: ``path`` does not exist, or is a directory with neither ``_trackframes.json``
+            nor Parquet files.
+        CorruptDatasetError: ``_trackframes.json`` or a Parquet file cannot be read (the file is named).
+        SchemaError: a column of ``columns`` or ``filters`` does not exist (with the closest names).
+
+    >>> import tempfile
+    >>> from datetime import date
+    >>> import trackframes as tf
+    >>> with tf.sandbox.serve(scale=0.02, seed=1, today=date(2026, 3, 2)) as sb, tempfile.TemporaryDirectory() as tmp:
+    ...     site = sb.connect(progress=False)
+    ...     _ = site.export("Task", f"{tmp}/tasks", fields=["content", "sg_status_list"], partition_by="project.name")
+    ...     project = site.find("Project", fields=["name"])["name"].iloc[0]
+    ...     some = tf.read_parquet(f"{tmp}/tasks", columns=["content"], filters=[("project.name", "=", project)])
+    ...     want = site.find("Task", [["project.Project.name", "is", project]], ["content"])
+    >>> list(some.columns), some.equals(want)
+    (['id', 'content'], True)
     """
-    table, specs, provenance = _read(Path(path), columns)
+    table, specs, provenance = _read(Path(path), columns, filters)
     df = frames.to_pandas(table, specs)
     if provenance is not None:
         df.attrs["trackframes"] = provenance
     return df
 
 
-def read_arrow(path: str | Path, columns: Sequence[str] | None = None) -> pa.Table:
+def read_arrow(path: str | Path, columns: Sequence[str] | None = None, filters: Any = None) -> pa.Table:
     """:func:`read_parquet` as the typed ``pyarrow.Table`` (what ``find_arrow`` gives)."""
-    return _read(Path(path), columns)[0]
+    return _read(Path(path), columns, filters)[0]
 
 
-def _read(path: Path, columns: Sequence[str] | None) -> tuple[pa.Table, list[Any], dict[str, Any] | None]:
+def _read(path: Path, columns: Sequence[str] | None,
+          filters: Any) -> tuple[pa.Table, list[Any], dict[str, Any] | None]:
     if path.is_dir() and is_dataset(path):
-        return _read_dataset(path, columns)
-    cols = list(columns) if columns is not None else None
+        return _read_dataset(path, columns, filters)
     if path.is_file():
-        table = pq.read_table(path, columns=cols)
+        files = [str(path)]
     elif path.is_dir():
-        table = ds.dataset(path, format="parquet", partitioning="hive").to_table(columns=cols)
+        files = _parquet_files(path)
     else:
-        raise FileNotFoundError(f"{path} does not exist.")
-    return _item_lists(table), [], _stored_provenance(table.schema)
+        raise NotADatasetError(f"{path} does not exist.", path=path)
+    with reading(path, files):
+        dataset = ds.dataset(str(path) if path.is_file() else files, format="parquet",
+                             partitioning="hive" if path.is_dir() else None,
+                             partition_base_dir=str(path) if path.is_dir() else None)
+    table = scan(dataset, root=path, columns=_with_id(columns, dataset.schema.names), filters=filters)
+    if path.is_file():
+        table = table.replace_schema_metadata(dataset.schema.metadata)
+    return _item_lists(table), [], _stored_provenance(dataset.schema)
+
+
+def _with_id(columns: Sequence[str] | None, names: Sequence[str]) -> list[str] | None:
+    """``columns`` with ``id`` first (when the data has one), each once; ``None`` stays ``None``."""
+    if columns is None:
+        return None
+    if isinstance(columns, str):
+        raise TypeError(f"columns must be a list of column names, not the string {columns!r}; "
+                        f"write columns=[{columns!r}].")
+    wanted = list(dict.fromkeys(columns))
+    if "id" in names and "id" in wanted:
+        wanted.remove("id")
+    return (["id"] if "id" in names else []) + wanted
+
+
+def _parquet_files(path: Path) -> list[str]:
+    """The data files of a directory of Parquet files (names starting with ``_`` or ``.`` skipped, as readers do).
+
+    ``NotADatasetError`` when there is none.
+    """
+    found = []
+    for dirpath, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        found += [os.path.join(dirpath, f) for f in sorted(files) if not f.startswith(("_", "."))]
+    if not any(f.lower().endswith(".parquet") for f in found):
+        seen = ", ".join(os.path.relpath(f, path) for f in found[:3]) + (", ..." if len(found) > 3 else "")
+        holds = f"holds no Parquet files ({seen})" if found else "is empty"
+        raise NotADatasetError(f"{path} {holds}: it is not a dataset written by trackframes export (no "
+                               f"{METADATA_FILE}) nor a directory of Parquet files.", path=path)
+    return found
 
 
 def _stored_provenance(schema: pa.Schema) -> dict[str, Any] | None:
@@ -86,12 +149,13 @@ def _stored_provenance(schema: pa.Schema) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _read_dataset(path: Path, columns: Sequence[str] | None) -> tuple[pa.Table, list[Any], dict[str, Any]]:
+def _read_dataset(path: Path, columns: Sequence[str] | None,
+                  filters: Any) -> tuple[pa.Table, list[Any], dict[str, Any]]:
     meta = read_metadata(path)
     schema = schema_from_json(meta["arrow_schema"])
     specs = specs_from_json(meta["field_specs"])
     layout = Layout([PartitionKey.from_json(k) for k in meta["partition_by"]], schema)
-    wanted = list(schema.names) if columns is None else list(columns)
+    wanted = list(schema.names) if columns is None else _with_id(columns, schema.names)
     unknown = [c for c in wanted if c not in schema.names]
     if unknown:
         import difflib
@@ -102,12 +166,12 @@ def _read_dataset(path: Path, columns: Sequence[str] | None) -> tuple[pa.Table, 
                           name=unknown[0], suggestions=hints)
     hive = layout.hive_schema
     stored = pa.schema(list(layout.file_schema) + [f for f in hive if f.name not in layout.file_schema.names])
-    files = [str(path / f["path"]) for f in meta["files"]]
+    files = listed_files(path, meta)
     partitioning = ds.partitioning(hive, flavor="hive") if layout.keys else None
     dataset = ds.dataset(files, schema=stored, format="parquet", partitioning=partitioning,
                          partition_base_dir=str(path))
     read = wanted if "id" in wanted else ["id"] + wanted
-    table = dataset.to_table(columns=read)
+    table = scan(dataset, root=path, columns=read, filters=filters)
     arrays = []
     for name in read:
         col = table.column(name)
@@ -129,6 +193,8 @@ def _read_dataset(path: Path, columns: Sequence[str] | None) -> tuple[pa.Table, 
         "watermark": meta["watermark"],
         "path": str(path),
     }
+    if filters is not None:
+        provenance["read_filters"] = str(to_expression(filters))
     return table, specs, provenance
 
 

@@ -26,6 +26,8 @@ stay. Filters relative to the current time (``in_last``, ``in_calendar_day``,
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import shutil
 import time
@@ -41,12 +43,16 @@ from ..exceptions import QueryError, SchemaError
 from ..schema import arrow_schema
 from .atomic import Staging, backups
 from .export import DEFAULT_OVERLAP_SECONDS, ExportResult, build_metadata, stream_query
-from .metadata import (check_compatible, check_same_site, iso, parse_iso, read_metadata, schema_from_json,
-                       write_metadata)
+from .metadata import (check_compatible, check_same_site, iso, listed_files, parse_iso, read_metadata,
+                       schema_from_json, write_metadata)
 from .partition import Layout, PartitionKey
+from .scan import reading
 from .writer import DatasetWriter, WrittenFile
 
 __all__ = ["sync", "RELATIVE_OPERATORS"]
+
+#: the longest overlap a sync accepts (beyond it, an export is what is wanted)
+_MAX_OVERLAP = timedelta(days=3650)
 
 #: filter operators whose meaning moves with the clock
 RELATIVE_OPERATORS = frozenset({"in_last", "not_in_last", "in_next", "not_in_next", "in_calendar_day",
@@ -70,14 +76,18 @@ def sync(site: Any, path: str | Path, *, progress: bool | None = None, overlap: 
             to the current time.
         SchemaError: the site's schema changed incompatibly (a column went or changed type). Fields added
             to the site appear as new columns when the dataset holds all fields (old rows get nulls).
-        FileNotFoundError: ``path`` is not a dataset.
+        NotADatasetError: ``path`` is not a dataset written by export (a ``FileNotFoundError``).
+        CorruptDatasetError: its ``_trackframes.json`` or a Parquet file cannot be read (the file is named).
+        DatasetWriteError: the storage refused a write (disk full, ...); the dataset is unchanged.
     """
     t0 = time.perf_counter()
     path = Path(path)
-    if not path.exists() and not backups(path):
-        read_metadata(path)  # nothing to sync, and no dataset moved aside by a killed writer: a clear error
+    _check_overlap(overlap)
+    if not backups(path):
+        read_metadata(path)  # not a dataset (and none moved aside by a killed writer): say so before locking
     with Staging(path, create_parent=False) as stage:
         meta = read_metadata(path)  # again under the lock: another writer may have just finished
+        listed_files(path, meta)
         check_same_site(meta, site.url, site.backend.name, path, entity)
         ent = meta["entity"]
         _check_syncable(meta["filters"], path)
@@ -139,14 +149,26 @@ def _check_syncable(filters: Any, path: Path) -> None:
                              "Export again instead, or use fixed dates.")
 
 
+def _check_overlap(overlap: Any) -> None:
+    """``TypeError``/``ValueError`` naming ``overlap`` unless it is None, seconds >= 0 or a timedelta >= 0."""
+    valid = "a number of seconds >= 0 (such as 300) or a datetime.timedelta"
+    if overlap is None:
+        return
+    if isinstance(overlap, bool) or not isinstance(overlap, (numbers.Real, timedelta)):
+        raise TypeError(f"overlap must be {valid}, not {overlap!r}.")
+    seconds = overlap.total_seconds() if isinstance(overlap, timedelta) else float(overlap)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"overlap must be {valid}, not {overlap!r}.")
+    if seconds > _MAX_OVERLAP.total_seconds():
+        raise ValueError(f"overlap must be {valid} of at most {_MAX_OVERLAP.days} days, not {overlap!r}; "
+                         "to fetch everything again, export instead.")
+
+
 def _overlap(overlap: float | timedelta | None, meta: Mapping[str, Any]) -> timedelta:
     if overlap is None:
         overlap = float(meta.get("overlap_seconds", DEFAULT_OVERLAP_SECONDS))
-    if not isinstance(overlap, timedelta):
-        overlap = timedelta(seconds=float(overlap))
-    if overlap < timedelta(0):
-        raise ValueError(f"overlap must be >= 0, not {overlap}")
-    return overlap
+    _check_overlap(overlap)
+    return overlap if isinstance(overlap, timedelta) else timedelta(seconds=float(overlap))
 
 
 def _since(watermark: datetime | None, overlap: timedelta) -> str:
@@ -191,7 +213,8 @@ def _carry_over(old_root: Path, new_root: Path, files: Sequence[Mapping[str, Any
     for entry in files:
         rel = str(entry["path"])
         src = old_root / rel
-        hits = _member(_np(pq.read_table(src, columns=["id"]).column("id")), drop)
+        with reading(old_root, [str(src)]):
+            hits = _member(_np(pq.read_table(src, columns=["id"]).column("id")), drop)
         n_hits = int(hits.sum())
         if not n_hits and not rewrite_all:
             target = new_root / rel
@@ -202,16 +225,13 @@ def _carry_over(old_root: Path, new_root: Path, files: Sequence[Mapping[str, Any
         removed += n_hits
         directory = str(PurePosixPath(rel).parent)
         directory = "" if directory == "." else directory
-        reader = pq.ParquetFile(src)
-        try:
+        with reading(old_root, [str(src)]), pq.ParquetFile(src) as reader:
             for batch in reader.iter_batches(batch_size=8_192):
                 mask = ~_member(_np(batch.column("id")), drop)
                 if mask.all():
                     writer.write_into(directory, batch)
                 elif mask.any():
                     writer.write_into(directory, batch.filter(pa.array(mask)))
-        finally:
-            reader.close()
     return kept, removed
 
 

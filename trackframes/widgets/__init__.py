@@ -1,4 +1,4 @@
-"""Notebook widgets: a login form and a field picker (``pip install ipywidgets``).
+"""Notebook widgets: a login form and a field picker (ipywidgets comes with trackframes).
 
 >>> import trackframes.widgets as tfw          # doctest: +SKIP
 >>> login = tfw.login()                         # doctest: +SKIP
@@ -6,6 +6,10 @@
 
 The headless logic lives in :mod:`trackframes.widgets.core` and needs no
 ipywidgets; outside a notebook :func:`login` asks on the terminal instead.
+The ipywidgets views live in :mod:`.login_view` and :mod:`.picker_view`
+(named apart from the functions, so that importing a view never replaces
+``trackframes.widgets.login`` by a module). ipywidgets and IPython are
+imported only when a widget is built, never by ``import trackframes``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Any
 
 __all__ = ["login", "pick_fields", "in_notebook"]
 
-_HINT = "The notebook widgets need ipywidgets: pip install ipywidgets"
+_HINT = ("The notebook widgets need ipywidgets, a dependency of trackframes that cannot be imported here; "
+         "repair the environment with: pip install ipywidgets")
 
 
 def _require_ipywidgets() -> None:
@@ -25,17 +30,26 @@ def _require_ipywidgets() -> None:
 
 
 def in_notebook() -> bool:
-    """True inside a Jupyter kernel (where widgets can render)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
+    """True inside a Jupyter kernel (where widgets can render).
+
+    A kernel has imported IPython already; outside one, IPython is not imported
+    just to find that out (scripts and cron jobs never load it).
+
+    >>> import trackframes.widgets as tfw
+    >>> tfw.in_notebook()
+    False
+    """
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
         return False
-    shell = get_ipython()
+    shell = ipython.get_ipython()
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def login(url: str | None = None, backend: str = "shotgrid", *, widget: bool | None = None, **options: Any) -> Any:
-    """A login form (:class:`~trackframes.widgets.login.LoginWidget`) in a notebook; prompts elsewhere.
+    """A login form (:class:`~trackframes.widgets.login_view.LoginWidget`) in a notebook; prompts elsewhere.
 
     ``widget=True``/``False`` forces one or the other. The widget exposes the
     connection as ``.site``; the prompt fallback returns the Site itself.
@@ -48,14 +62,14 @@ def login(url: str | None = None, backend: str = "shotgrid", *, widget: bool | N
 
         return prompt_login(url, backend, **options)
     _require_ipywidgets()
-    from .login import LoginWidget
+    from .login_view import LoginWidget
 
     return LoginWidget(url, backend, **options)
 
 
 def pick_fields(site: Any, entity: str | None = None, **options: Any) -> Any:
-    """A field picker (:class:`~trackframes.widgets.fields.FieldPickerWidget`) for ``site``."""
+    """A field picker (:class:`~trackframes.widgets.picker_view.FieldPickerWidget`) for ``site``."""
     _require_ipywidgets()
-    from .fields import FieldPickerWidget
+    from .picker_view import FieldPickerWidget
 
     return FieldPickerWidget(site, entity, **options)

@@ -1,6 +1,6 @@
 """Headless logic behind the notebook widgets: a login form and a field picker.
 
-Nothing here imports ipywidgets; the views in :mod:`.login` and :mod:`.fields`
+Nothing here imports ipywidgets; the views in :mod:`.login_view` and :mod:`.picker_view`
 and the terminal prompts in :mod:`.prompt` are thin layers over these classes,
 so the same rules (which fields each auth kind needs, how errors read, how the
 ``find`` call is built) apply everywhere.

@@ -19,25 +19,32 @@ from typing import Any, Callable
 
 import orjson
 
+from ...answers import Malformed, Source, json_type, loads, reading
 from ...auth import Credential, ScriptKey, Secret, SessionToken, Token, TokenProvider, UserPassword
 from ...exceptions import AuthError
-from ...transport import Transport
+from ...transport import SecretForm, Transport
 from .errors import raise_for_response
 
 __all__ = ["grant_body", "make_token_provider", "token_claims"]
 
 
-def grant_body(credential: Credential) -> dict[str, str]:
-    """The form fields of the grant for a credential (secrets revealed only here)."""
+def grant_body(credential: Credential) -> dict[str, "str | Secret"]:
+    """The form fields of the grant for a credential; secret fields stay :class:`Secret` until sent.
+
+    >>> import trackframes as tf
+    >>> grant_body(tf.ScriptKey("reports", "k3y", sudo_as="jane"))
+    {'grant_type': 'client_credentials', 'client_id': 'reports', 'client_secret': ***, 'scope': 'sudo_as_login:jane'}
+    """
+    body: dict[str, str | Secret]
     if isinstance(credential, ScriptKey):
         body = {"grant_type": "client_credentials", "client_id": credential.script_name,
-                "client_secret": credential.script_key.reveal()}
+                "client_secret": credential.script_key}
     elif isinstance(credential, UserPassword):
-        body = {"grant_type": "password", "username": credential.login, "password": credential.password.reveal()}
+        body = {"grant_type": "password", "username": credential.login, "password": credential.password}
         if credential.otp is not None:
-            body["auth_token"] = credential.otp.reveal()
+            body["auth_token"] = credential.otp
     elif isinstance(credential, SessionToken):
-        body = {"grant_type": "session_token", "session_token": credential.token.reveal()}
+        body = {"grant_type": "session_token", "session_token": credential.token}
     else:
         raise AuthError(
             f"{type(credential).__name__} does not work with ShotGrid; use tf.ScriptKey, tf.UserPassword "
@@ -51,26 +58,43 @@ def grant_body(credential: Credential) -> dict[str, str]:
 
 def make_token_provider(transport: Transport, token_url: str, credential: Credential,
                         margin: float = 60.0) -> TokenProvider:
-    """A :class:`TokenProvider` that grants and refreshes against ``token_url``."""
+    """A :class:`TokenProvider` that grants and refreshes against ``token_url``.
+
+    The grant's secrets travel as :class:`~trackframes.transport.SecretForm`, so
+    they are plain text only while the request is being prepared.
+    """
     kind = type(credential).__name__
 
-    def post(body: dict[str, str]) -> Token:
-        response = transport.request("POST", token_url, data=body,
-                                     headers={"Accept": "application/json"})
+    def post(fields: dict[str, str | Secret]) -> Token:
+        response = transport.request("POST", token_url, auth=SecretForm(fields),
+                                     headers={"Accept": "application/json"}, what="Authentication")
         raise_for_response(response, what="Authentication", credential=kind)
-        try:
-            payload = orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise AuthError("The token endpoint did not answer with JSON.", credential=kind,
-                            status=response.status_code) from exc
-        return Token.from_response(payload)
+        return Token.from_response(_token_payload(response.content, token_url))
 
     grant: Callable[[], Token] = lambda: post(grant_body(credential))  # noqa: E731
 
     def refresh(refresh_token: Secret) -> Token:
-        return post({"grant_type": "refresh_token", "refresh_token": refresh_token.reveal()})
+        return post({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
     return TokenProvider(grant, refresh, margin=margin)
+
+
+def _token_payload(content: bytes, token_url: str) -> dict[str, Any]:
+    """The token answer, checked: an object with a non-empty ``access_token`` string (never echoed)."""
+    from urllib.parse import urlsplit
+
+    source = Source("Authentication", f"POST {urlsplit(token_url).path}", secret=True)
+    with reading(source, content):
+        payload = loads(content)
+        if not isinstance(payload, dict):
+            raise Malformed(f"JSON of the wrong shape ({json_type(payload)} instead of a token object)")
+        access = payload.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise Malformed("JSON of the wrong shape (no access_token string)")
+        expires_in = payload.get("expires_in")
+        if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, (int, float))):
+            raise Malformed("JSON of the wrong shape (expires_in is not a number of seconds)")
+        return payload
 
 
 def token_claims(access_token: str | None) -> dict[str, Any]:

@@ -1,28 +1,43 @@
 """The ShotGrid REST v1.1 backend: schema, validation and fetch plans.
 
 It chooses the paging strategy and leaves the paging itself to
-:mod:`trackframes.paging`:
+:mod:`trackframes.paging`. Records are never paged by page number (edits during
+the fetch would shift them between pages):
 
-* one request when ``limit`` fits in a page (the server sorts);
+* one request when ``limit`` fits in a page (the server sorts). If the server
+  caps the page below the limit (a short page with ``links.next``), the fetch
+  continues by keyset on ``id`` (for no order or an order on ``id``) or falls
+  back to the id ranges below at the server's page size, sorted locally (any
+  other order);
 * otherwise the record count (``_summarize``) and the id range (two one-record
   searches) come first, in parallel, and the id range is split into ranges of
   about one page that are fetched concurrently with keyset continuation.
+
+Every answer is checked before it is trusted: pages must hold a ``data`` array
+(:mod:`.decode`), ids must lie inside the requested range and increase (else
+the continuation could loop forever), and schema, summary and work-day answers
+must have their documented shape. Anything else raises
+:class:`~trackframes.exceptions.ProtocolError` (:mod:`trackframes.answers`).
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import orjson
+import pyarrow.compute as pc
 import requests
 
+from ...answers import Malformed, Source, json_type, loads, member, misbehaviour, reading
 from ...auth import Credential
+from ...calls import describe
 from ...config import Settings
-from ...paging import Page, id_ranges
+from ...connections import track
+from ...paging import Page, fetch_pages, gather, id_ranges
 from ...schema import FieldSpec
-from ...transport import Transport
+from ...deadline import Deadline, current, scope
+from ...transport import HeaderAuth, Transport
 from ..base import EntityInfo, Plan, Query
 from .auth import make_token_provider, token_claims
 from .decode import PageDecoder, RawPage
@@ -32,17 +47,20 @@ from .names import path_name, schema_name
 from .resolve import check_entity, resolve_field
 from .schema import ID_SPEC, parse_entities, parse_fields
 
-__all__ = ["ShotGridBackend", "API_PREFIX", "HASH_FILTERS"]
+__all__ = ["ShotGridBackend", "API_PREFIX", "HASH_FILTERS", "MAX_PAGE_SIZE"]
 
 API_PREFIX = "/api/v1.1"
 HASH_FILTERS = "application/vnd+shotgun.api3_hash+json"
 TOKEN_RENEWALS = 3
+#: The largest ``page[size]`` a ShotGrid server honours (the API's documented pages are of 500 records).
+MAX_PAGE_SIZE = 500
 
 
 class ShotGridBackend:
     """Talks to one ShotGrid site. Cheap to build: nothing is sent until asked."""
 
     name = "shotgrid"
+    MAX_PAGE_SIZE = MAX_PAGE_SIZE
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport) -> None:
         self.settings = settings
@@ -53,42 +71,75 @@ class ShotGridBackend:
         self._lock = threading.Lock()
         self._entities: dict[str, EntityInfo] | None = None
         self._fields: dict[str, dict[str, FieldSpec]] = {}
+        session = getattr(transport, "session", None)
+        if session is not None:
+            track(session)  # an interrupted fetch aborts its requests in flight (trackframes.connections)
 
     def __repr__(self) -> str:
         return f"<ShotGridBackend {self.settings.url}>"
 
     # -- HTTP ----------------------------------------------------------------
     def request(self, method: str, path: str, *, what: str, params: Mapping[str, Any] | None = None,
-                body: Any = None, content_type: str = "application/json") -> requests.Response:
+                body: Any = None, content_type: str = "application/json",
+                deadline: Deadline | None = None) -> requests.Response:
         """One authorized request; a 401 "Token Expired" renews the token and sends it again.
 
         A request can outlive a short token while it waits out rate limits, so
-        renewal is allowed a few times before the 401 is reported.
+        renewal is allowed a few times before the 401 is reported. The bearer
+        header stays a :class:`~trackframes.auth.Secret` until it is written to
+        the wire (:class:`~trackframes.transport.HeaderAuth`). ``deadline`` (else
+        the surrounding :func:`trackframes.deadline.scope`'s) bounds the token
+        requests and every retry of this request together.
         """
         data = None if body is None else orjson.dumps(body)
-        for attempt in range(1, TOKEN_RENEWALS + 2):
-            header = self.tokens.header()
-            headers = {"Authorization": header, "Accept": "application/json"}
-            if data is not None:
-                headers["Content-Type"] = content_type
-            response = self.transport.request(method, self.api + path, params=params, data=data, headers=headers)
-            if attempt <= TOKEN_RENEWALS and is_token_expired(response):
-                self.tokens.expire(header)
-                continue
-            raise_for_response(response, what=what, credential=self.credential_kind)
-            return response
+        headers = {"Accept": "application/json"}
+        if data is not None:
+            headers["Content-Type"] = content_type
+        with scope(deadline or current() or self.transport.new_deadline(what)):
+            for attempt in range(1, TOKEN_RENEWALS + 2):
+                authorization = self.tokens.authorization()
+                response = self.transport.request(method, self.api + path, params=params, data=data,
+                                                  headers=headers, auth=HeaderAuth(authorization), what=what)
+                if attempt <= TOKEN_RENEWALS and is_token_expired(response):
+                    self.tokens.expire(authorization)
+                    continue
+                raise_for_response(response, what=what, credential=self.credential_kind)
+                return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def get_json(self, path: str, *, what: str, params: Mapping[str, Any] | None = None) -> Any:
-        return orjson.loads(self.request("GET", path, what=what, params=params).content)
+    def read(self, method: str, path: str, *, what: str, expect: type | tuple[type, ...],
+             parse: Callable[[Any], Any] | None = None, params: Mapping[str, Any] | None = None,
+             body: Any = None, content_type: str = "application/json") -> Any:
+        """One request whose answer's ``data`` must be of type ``expect``; ``parse(data)`` runs on it.
+
+        A body that is not JSON, or ``data`` of another shape (or ``parse``
+        raising :class:`~trackframes.answers.Malformed`), raises ``ProtocolError``.
+        """
+        what = describe(what)
+        response = self.request(method, path, what=what, params=params, body=body, content_type=content_type)
+        content = response.content
+        with reading(Source(what, f"{method} {API_PREFIX}{path}"), content):
+            data = member(loads(content), "data", expect)
+            return data if parse is None else parse(data)
+
+    def get_json(self, path: str, *, what: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A GET whose answer must be a JSON object (checked; see :meth:`read` for ``data``)."""
+        what = describe(what)
+        response = self.request("GET", path, what=what, params=params)
+        with reading(Source(what, f"GET {API_PREFIX}{path}"), response.content):
+            parsed = loads(response.content)
+            if not isinstance(parsed, dict):
+                raise Malformed("JSON of the wrong shape (not an object)")
+            return parsed
 
     # -- schema --------------------------------------------------------------
     def entities(self) -> dict[str, EntityInfo]:
         with self._lock:
             if self._entities is None:
-                data = self.get_json("/schema", what="Reading the entity list")["data"]
+                parsed = self.read("GET", "/schema", what="Reading the entity list", expect=dict,
+                                   parse=parse_entities)
                 self._entities = {name: EntityInfo(name, display, visible)
-                                  for name, (display, visible) in sorted(parse_entities(data).items())}
+                                  for name, (display, visible) in sorted(parsed.items())}
             return self._entities
 
     def fields(self, entity: str) -> dict[str, FieldSpec]:
@@ -96,8 +147,8 @@ class ShotGridBackend:
         with self._lock:
             cached = self._fields.get(entity)
         if cached is None:
-            data = self.get_json(f"/schema/{schema_name(entity)}/fields", what=f"Reading the {entity} schema")["data"]
-            cached = parse_fields(entity, data)
+            cached = self.read("GET", f"/schema/{schema_name(entity)}/fields", what=f"Reading the {entity} schema",
+                               expect=dict, parse=lambda data: parse_fields(entity, data))
             with self._lock:
                 self._fields[entity] = cached
         return cached
@@ -132,6 +183,13 @@ class ShotGridBackend:
         check_entity(entity, self.entities())
         return check_filters(entity, filters, self.fields, self.entities())
 
+    def check_page_size(self, page_size: int) -> None:
+        """Refuse a ``page_size`` above what the server documents (it would cap it silently)."""
+        if isinstance(page_size, int) and not isinstance(page_size, bool) and page_size > MAX_PAGE_SIZE:
+            raise ValueError(
+                f"page_size={page_size} is more than {MAX_PAGE_SIZE}, the most records a ShotGrid server sends "
+                f"in one page; it would cap larger pages. Use a page_size from 1 to {MAX_PAGE_SIZE}.")
+
     # -- reading ---------------------------------------------------------------
     def _options(self, query: Query) -> dict[str, str]:
         params = {}
@@ -141,17 +199,22 @@ class ShotGridBackend:
             params["options[include_archived_projects]"] = "true"
         return params
 
+    def _search_source(self, entity: str) -> Source:
+        return Source(describe(f"Searching {entity}"), f"POST {API_PREFIX}/entity/{path_name(entity)}/_search")
+
     def search(self, query: Query, filters: Any, *, sort: str, size: int, number: int = 1,
                decoder: PageDecoder | None = None, fields: Sequence[FieldSpec] | None = None,
-               raw: bool = False) -> Any:
+               raw: bool = False, source: Source | None = None) -> Any:
         """One ``_search`` page: decoded (a nested table and links), or only parsed (``raw=True``)."""
         specs = list(fields if fields is not None else query.fields)
-        body = self.search_bytes(query, filters, sort=sort, size=size, number=number, fields=specs)
+        source = source or self._search_source(query.entity)
+        body = self.search_bytes(query, filters, sort=sort, size=size, number=number, fields=specs,
+                                 what=source.call)
         decoder = decoder or PageDecoder(specs)
-        return decoder.parse(body) if raw else decoder.decode(body)
+        return decoder.parse(body, source) if raw else decoder.decode(body, source)
 
     def search_bytes(self, query: Query, filters: Any, *, sort: str, size: int, number: int = 1,
-                     fields: Sequence[FieldSpec] | None = None) -> bytes:
+                     fields: Sequence[FieldSpec] | None = None, what: str | None = None) -> bytes:
         """The body of one ``_search`` page, unparsed."""
         specs = list(fields if fields is not None else query.fields)
         params = {
@@ -162,72 +225,97 @@ class ShotGridBackend:
             **self._options(query),
         }
         response = self.request("POST", f"/entity/{path_name(query.entity)}/_search",
-                                what=f"Searching {query.entity}", params=params,
+                                what=what or describe(f"Searching {query.entity}"), params=params,
                                 body={"filters": filters}, content_type=HASH_FILTERS)
         return response.content
 
     def summarize_raw(self, entity: str, filters: Any, summary_fields: list[dict[str, Any]],
                       grouping: list[dict[str, Any]] | None = None,
                       include_archived_projects: bool = False) -> dict[str, Any]:
+        """The ``data`` object of one ``_summarize`` answer (its ``summaries`` and ``groups`` checked)."""
         body: dict[str, Any] = {"filters": filters, "summary_fields": summary_fields,
                                 "options": {"include_archived_projects": include_archived_projects}}
         if grouping:
             body["grouping"] = grouping
-        response = self.request("POST", f"/entity/{path_name(entity)}/_summarize",
-                                what=f"Summarizing {entity}", body=body, content_type=HASH_FILTERS)
-        return orjson.loads(response.content)["data"]
+        return self.read("POST", f"/entity/{path_name(entity)}/_summarize", what=f"Summarizing {entity}",
+                         expect=dict, parse=_summary_data, body=body, content_type=HASH_FILTERS)
 
     def count(self, query: Query) -> int:
         if query.retired:  # _summarize has no return_only option: count the ids instead
             return sum(page.rows for page in self._id_pages(query))
-        data = self.summarize_raw(query.entity, query.filters, [{"field": "id", "type": "record_count"}],
-                                  include_archived_projects=query.include_archived_projects)
-        return int((data.get("summaries") or {}).get("id") or 0)
+        return self._count(query.entity, query.filters, query.include_archived_projects)
+
+    def _count(self, entity: str, filters: Any, include_archived_projects: bool) -> int:
+        def record_count(data: dict[str, Any]) -> int:
+            data = _summary_data(data)
+            value = (data.get("summaries") or {}).get("id")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise Malformed(f"JSON of the wrong shape (the record count is {value!r}, not a whole number)")
+            return value
+
+        return self.read("POST", f"/entity/{path_name(entity)}/_summarize", what=f"Counting {entity}",
+                         expect=dict, parse=record_count, content_type=HASH_FILTERS,
+                         body={"filters": filters, "summary_fields": [{"field": "id", "type": "record_count"}],
+                               "options": {"include_archived_projects": include_archived_projects}})
 
     def _id_pages(self, query: Query) -> Any:
-        from ...paging import fetch_pages
-
         id_only = Query(query.entity, query.filters, (ID_SPEC,), (), None, query.include_archived_projects,
                         query.retired)
         plan = self.plan(id_only, self.settings.page_size)
-        return fetch_pages(plan.requests, plan.fetch, concurrency=self.settings.concurrency)
+        return fetch_pages(plan.requests, _finishing(plan), concurrency=self.settings.concurrency)
 
     def _id_bounds(self, query: Query) -> tuple[int | None, int | None, int | None]:
         """(count, min id, max id), asked for in parallel; count is None for retired records."""
         id_only = [ID_SPEC]
+        source = self._search_source(query.entity)
 
-        def edge(sort: str) -> int | None:
-            page = self.search(query, query.filters, sort=sort, size=1, fields=id_only)
-            ids = page.table.column("id").to_pylist()
-            return ids[0] if ids else None
+        def edge(sort: str) -> Callable[[], int | None]:
+            def probe() -> int | None:
+                page = self.search(query, query.filters, sort=sort, size=1, fields=id_only, raw=True, source=source)
+                return page.ids[0].as_py() if page.rows else None
+            return probe
 
-        with ThreadPoolExecutor(3, thread_name_prefix="trackframes-probe") as pool:
-            low = pool.submit(edge, "id")
-            high = pool.submit(edge, "-id")
-            count = None if query.retired else pool.submit(self.count, query)
-            return (None if count is None else count.result()), low.result(), high.result()
+        calls = [edge("id"), edge("-id")] + ([] if query.retired else [lambda: self.count(query)])
+        low, high, *count = gather(calls)
+        if low is not None and high is not None and low > high:
+            raise misbehaviour(source, f"with a smallest id ({low}) above its largest ({high}): it seems to "
+                                       "ignore the sort parameter, so the records cannot be paged safely.")
+        return (count[0] if count else None), low, high
 
     def plan(self, query: Query, page_size: int) -> Plan:
+        self.check_page_size(page_size)
         decoder = PageDecoder(query.fields)
         if query.limit is not None and query.limit <= page_size:
-            return self._single_plan(query, decoder)
+            return self._single_plan(query, decoder, page_size)
+        return self._range_plan(query, decoder, page_size)
+
+    def _range_plan(self, query: Query, decoder: PageDecoder, page_size: int) -> Plan:
         count, low, high = self._id_bounds(query)
         fetch, finish = self._range_fetch(query, decoder, page_size)
+        recount: Callable[[], int] | None = None
+        if count is not None and low is not None and high is not None:
+            span = and_(query.filters, ["id", "between", [low, high]])
+            recount = lambda: self._count(query.entity, span, query.include_archived_projects)  # noqa: E731
         if low is None or high is None:
-            return Plan([], fetch, total=0, assemble=decoder.assemble, finish=finish)
+            return Plan([], fetch, total=0 if count is None else count, assemble=decoder.assemble, finish=finish,
+                        recount=(lambda: self.count(query)) if count else None)
         expected = count if count is not None else page_size * max(1, self.settings.concurrency) * 2
         ranges = [(lo, hi, 0) for lo, hi in id_ranges(low, high, max(expected, 1), page_size)]
-        return Plan(ranges, fetch, total=count, assemble=decoder.assemble, finish=finish)
+        return Plan(ranges, fetch, total=count, assemble=decoder.assemble, finish=finish, recount=recount)
 
     def _range_fetch(self, query: Query, decoder: PageDecoder, page_size: int) -> tuple[Any, Any]:
         """Fetch an id range; parse at once only when the range continues (``links.next``).
 
         Otherwise the body is handed back unparsed and :func:`finish` parses it
         later, off the fetching thread, so the next request goes out at once.
+        Each parsed page is checked: its ids lie inside the requested range and
+        increase, so every continuation starts strictly after the last one.
         """
+        source = self._search_source(query.entity)
 
         def follow(page: RawPage, request: tuple[int, int, int], full: bool) -> tuple[int, int, int] | None:
             lo, hi, seq = request
+            _check_range(page, lo, hi, source, ascending=True)
             if full and page.rows and page.last_id is not None and page.last_id < hi:
                 return (page.last_id + 1, hi, seq + 1)
             return None
@@ -235,32 +323,56 @@ class ShotGridBackend:
         def fetch(request: tuple[int, int, int]) -> Page[Any]:
             lo, hi, seq = request
             filters = and_(query.filters, ["id", "between", [lo, hi]])
-            body = self.search_bytes(query, filters, sort="id", size=page_size)
+            body = self.search_bytes(query, filters, sort="id", size=page_size, what=source.call)
             if _has_next_link(body):
-                page = decoder.parse(body)
+                page = decoder.parse(body, source)
                 return Page(page, page.rows, next=follow(page, request, True), key=(lo, seq))
             return Page(_Unparsed(body, request), 0, next=None, key=(lo, seq))
 
         def finish(data: Any) -> tuple[RawPage, tuple[int, int, int] | None]:
             if isinstance(data, RawPage):
                 return data, None
-            page = decoder.parse(data.body)
+            page = decoder.parse(data.body, source)
             # a server that sends no links.next: a full page may still continue
             return page, follow(page, data.request, page.rows >= page_size)
 
         return fetch, finish
 
-    def _single_plan(self, query: Query, decoder: PageDecoder) -> Plan:
+    def _single_plan(self, query: Query, decoder: PageDecoder, page_size: int) -> Plan:
+        """One page holds the answer. The first page is fetched here, to learn whether the server capped it."""
         limit = query.limit or 0
+        if not limit:
+            return Plan([], _pass, total=0, server_sorted=True, assemble=decoder.assemble)
         sort = ",".join(query.order) if query.order else "id"
+        source = self._search_source(query.entity)
+        first = self.search(query, query.filters, sort=sort, size=limit, decoder=decoder, raw=True, source=source)
+        if first.rows > limit:
+            raise misbehaviour(source, f"with {first.rows} records for page[size]={limit}: it ignores the page "
+                                       "size, so the records cannot be paged safely.")
+        if first.rows == limit or not first.rows or not first.links.get("next"):
+            # the whole answer (a short page without links.next is the last one, as the API says)
+            return Plan([first], _ready, total=first.rows, server_sorted=True, assemble=decoder.assemble)
+        cap = first.rows
+        if sort not in ("id", "-id"):
+            # any other order: fetch every match by id range (at the server's page size), sort and cut locally
+            return self._range_plan(query, decoder, min(page_size, cap))
+        descending = sort == "-id"
+        _check_order(first, source, ascending=not descending)
 
-        def fetch(number: int) -> Page[Any]:
-            page = self.search(query, query.filters, sort=sort, size=limit, number=number, decoder=decoder, raw=True)
-            # a server that caps page[size] below our limit: follow its pages until the limit is reached
-            nxt = number + 1 if page.links.get("next") and page.rows and page.rows * number < limit else None
-            return Page(page, page.rows, next=nxt, key=(number,))
+        def fetch(request: Any) -> Page[Any]:
+            if isinstance(request, RawPage):
+                page, got = request, 0
+            else:
+                after, got = request
+                bound = ["id", "less_than" if descending else "greater_than", after]
+                page = self.search(query, and_(query.filters, bound), sort=sort, size=min(cap, limit - got),
+                                   decoder=decoder, raw=True, source=source)
+                _check_order(page, source, ascending=not descending, after=after)
+            got += page.rows
+            more = (page.last_id, got) if page.rows and got < limit else None
+            return Page(page, page.rows, next=more, key=(got,))
 
-        return Plan([1] if limit else [], fetch, total=limit, server_sorted=True, assemble=decoder.assemble)
+        return Plan([first], fetch, total=limit, server_sorted=True, assemble=decoder.assemble)
 
     def close(self) -> None:
         self.transport.close()
@@ -314,3 +426,79 @@ def _has_next_link(body: bytes) -> bool:
     """Whether the page's top-level ``links`` has ``next`` (the last ``"links"`` of the body)."""
     at = body.rfind(b'"links"')
     return at >= 0 and b'"next"' in body[at:]
+
+
+def _pass(request: Any) -> Page[Any]:  # pragma: no cover - a plan without requests never fetches
+    raise AssertionError("nothing to fetch")
+
+
+def _ready(page: RawPage) -> Page[Any]:
+    """The fetch of a plan whose only page was fetched while planning."""
+    return Page(page, page.rows, key=(0,))
+
+
+def _finishing(plan: Plan) -> Callable[[Any], Page[Any]]:
+    """``plan.fetch`` followed by ``plan.finish`` (parsing and its continuation), in the fetching thread."""
+    def fetch(request: Any) -> Page[Any]:
+        page = plan.fetch(request)
+        data, more = plan.finish(page.data)
+        return Page(data, getattr(data, "rows", page.rows), next=page.next or more, key=page.key)
+    return fetch
+
+
+def _check_range(page: RawPage, lo: int, hi: int, source: Source, *, ascending: bool) -> None:
+    """Refuse a page whose ids leave ``[lo, hi]`` or do not increase: its server ignored the filter or sort."""
+    if not page.rows:
+        return
+    bounds = pc.min_max(page.ids)
+    first, last = bounds["min"].as_py(), bounds["max"].as_py()
+    if first < lo or last > hi:
+        raise misbehaviour(source, f"with ids {first} to {last} for a filter asking for ids {lo} to {hi}: it "
+                                   "ignores the id filter (a cache or proxy in the way?), and following it "
+                                   "would request the same records forever.")
+    _check_order(page, source, ascending=ascending)
+
+
+def _check_order(page: RawPage, source: Source, *, ascending: bool, after: int | None = None) -> None:
+    """Refuse a page whose ids are not strictly ordered by id (or do not start past ``after``)."""
+    if page.rows > 1:
+        ids = page.ids
+        step = pc.greater if ascending else pc.less
+        if not pc.all(step(ids.slice(1), ids.slice(0, page.rows - 1))).as_py():
+            raise misbehaviour(source, f"with ids out of {'ascending' if ascending else 'descending'} order "
+                                       "although it was asked to sort by id, so the records cannot be paged "
+                                       "safely.")
+    if after is not None and page.rows:
+        edge = page.ids[0].as_py()
+        if (edge <= after) if ascending else (edge >= after):
+            raise misbehaviour(source, f"with id {edge} to a request for ids {'after' if ascending else 'before'} "
+                                       f"{after}: it ignores the id filter, and following it would request the "
+                                       "same records forever.")
+
+
+def _summary_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Check the containers of a ``_summarize`` answer's ``data`` (values themselves may be null)."""
+    summaries = data.get("summaries")
+    if not isinstance(summaries, dict):
+        raise Malformed(f"JSON of the wrong shape (\"summaries\" is {json_type(summaries)}, not an object)"
+                        if "summaries" in data else "JSON of the wrong shape (no \"summaries\" object)")
+    groups = data.get("groups")
+    if groups is not None:
+        if not isinstance(groups, list):
+            raise Malformed(f"JSON of the wrong shape (\"groups\" is {json_type(groups)}, not an array)")
+        _check_groups(groups)
+    return data
+
+
+def _check_groups(groups: list[Any]) -> None:
+    for group in groups:
+        if not isinstance(group, dict):
+            raise Malformed(f"JSON of the wrong shape (a summary group is {json_type(group)}, not an object)")
+        inner = group.get("summaries")
+        if inner is not None and not isinstance(inner, dict):
+            raise Malformed(f"JSON of the wrong shape (a group's \"summaries\" is {json_type(inner)}, not an object)")
+        sub = group.get("groups")
+        if sub is not None:
+            if not isinstance(sub, list):
+                raise Malformed(f"JSON of the wrong shape (a group's \"groups\" is {json_type(sub)}, not an array)")
+            _check_groups(sub)

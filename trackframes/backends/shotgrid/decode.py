@@ -10,6 +10,15 @@ shape detected on the page.
 Anything the fast path cannot type (a value that does not match the schema, a
 serializable field) goes through a slower, forgiving path that keeps unknown
 values as text and warns.
+
+Server bytes never reach the native parser unchecked: the fast path takes only
+bodies that open with ``{"data": [`` and close with ``}`` (a cheap look at the
+ends, since ``pyarrow.json`` crashes the interpreter on some top-level values
+such as ``null``), and checks that the parse gave exactly one document whose
+``data`` is an array of records with ids. Every other body is validated in full
+by ``orjson`` first. A page that breaks the promised shape raises
+:class:`~trackframes.exceptions.ProtocolError` (see :mod:`trackframes.answers`);
+it is never taken for an empty page.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from ...answers import Malformed, Source, json_type, loads, member, reading
 from ...frames import UntypedValueWarning
 from ...schema import ENTITY_STRUCT, URL_PARTS, FieldKind, FieldSpec
 
@@ -34,6 +44,9 @@ _ENTITY_UNION = pa.struct(list(ENTITY_STRUCT) + [pa.field("data", ENTITY_STRUCT)
 _MULTI_BARE = pa.list_(ENTITY_STRUCT)
 _MULTI_WRAPPED = pa.struct([pa.field("data", pa.list_(ENTITY_STRUCT))])
 _URL = pa.struct([(p, pa.string()) for p in URL_PARTS])
+#: the only opening the fast path accepts; anything else is validated by orjson first
+_FAST_OPENING = re.compile(rb'\s*\{\s*"data"\s*:\s*\[')
+_UNKNOWN_SOURCE = Source("Reading a page", "a list or search request")
 
 #: JSON-side Arrow type per kind (None: not parsed by the fast path)
 _WIRE: dict[FieldKind, pa.DataType | None] = {
@@ -63,14 +76,18 @@ class DecodedPage:
 
 class RawPage:
     """A parsed page waiting to be assembled: the raw parse (or, for a page that took
-    the forgiving path, its nested table), its links, row count and last id."""
+    the forgiving path, its nested table), its links, row count and record ids in page order."""
 
-    __slots__ = ("raw", "wrapped", "extra", "nested", "links", "rows", "last_id")
+    __slots__ = ("raw", "wrapped", "extra", "nested", "links", "rows", "ids")
 
     def __init__(self, raw: pa.Table | None, wrapped: bool, extra: pa.Table | None, nested: pa.Table | None,
-                 links: dict[str, Any], rows: int, last_id: int | None) -> None:
+                 links: dict[str, Any], rows: int, ids: pa.Array) -> None:
         self.raw, self.wrapped, self.extra, self.nested = raw, wrapped, extra, nested
-        self.links, self.rows, self.last_id = links, rows, last_id
+        self.links, self.rows, self.ids = links, rows, ids
+
+    @property
+    def last_id(self) -> int | None:
+        return self.ids[self.rows - 1].as_py() if self.rows else None
 
 
 class PageDecoder:
@@ -113,36 +130,52 @@ class PageDecoder:
         return pa.schema([pa.field("data", pa.list_(record)), pa.field("links", links)])
 
     # -- decoding ----------------------------------------------------------
-    def decode(self, body: bytes) -> DecodedPage:
+    def decode(self, body: bytes, source: Source | None = None) -> DecodedPage:
         """Decode one page of a list or search response."""
-        page = self.parse(body)
+        page = self.parse(body, source)
         return DecodedPage(self.assemble([page])[0], page.links)
 
-    def parse(self, body: bytes) -> "RawPage":
+    def parse(self, body: bytes, source: Source | None = None) -> "RawPage":
         """The part of decoding that runs as each page arrives: the JSON parse itself.
 
         Only ``pyarrow.json`` (which releases the GIL) runs here; flattening the
         records into columns is left to :meth:`assemble`, which does it once
-        for many pages.
+        for many pages. A body that is not a page raises ``ProtocolError``
+        naming ``source`` (the call and the request).
         """
+        with reading(source or _UNKNOWN_SOURCE, body):
+            return self._parse(body)
+
+    def _parse(self, body: bytes) -> "RawPage":
+        parsed: Any = None
+        if not (_FAST_OPENING.match(body) and body[-64:].rstrip().endswith(b"}")):
+            parsed = loads(body)  # full validation before any native parser sees the bytes
+            _page_object(parsed)
         try:
             raw, wrapped = self._read(body)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            nested = self._slow_decode(orjson.loads(body))
-            ids = nested.table.column("id")
-            rows = nested.table.num_rows
-            return RawPage(None, False, None, nested.table, nested.links, rows,
-                           ids[rows - 1].as_py() if rows else None)
+            return self._parse_slow(body, parsed)
+        if raw.num_rows != 1 or raw.column("data").null_count:
+            _page_object(loads(body))  # says precisely what is wrong (two documents, "data": null, ...)
+            raise Malformed("JSON of the wrong shape (not one page object)")
         links = raw.column("links")[0].as_py() or {}
         values = raw.column("data")[0].values
         rows = 0 if values is None else len(values)
-        last_id = values.field("id")[rows - 1].as_py() if rows else None
+        if rows and (values.null_count or values.field("id").null_count):
+            return self._parse_slow(body, parsed)  # the slow path names the bad record
+        ids = values.field("id") if rows else pa.array([], pa.int64())
         extra = None
         if self._slow:
-            records = orjson.loads(body).get("data") or []
+            records = _page_object(parsed if parsed is not None else loads(body))
             extra = pa.table({spec.name: _text_array(spec, [_value_of(r, spec.name) for r in records])
                               for spec in self._slow})
-        return RawPage(raw, wrapped, extra, None, links, rows, last_id)
+        return RawPage(raw, wrapped, extra, None, links, rows, ids)
+
+    def _parse_slow(self, body: bytes, parsed: Any) -> "RawPage":
+        nested = self._slow_decode(parsed if parsed is not None else loads(body))
+        rows = nested.table.num_rows
+        return RawPage(None, False, None, nested.table, nested.links, rows,
+                       nested.table.column("id").combine_chunks())
 
     def assemble(self, pages: Sequence["RawPage"]) -> list[pa.Table]:
         """Nested tables (``id`` + one column per field) for parsed pages, in page order
@@ -214,16 +247,36 @@ class PageDecoder:
         return pc.coalesce(*candidates)
 
     def _slow_decode(self, parsed: Any) -> DecodedPage:
-        if not isinstance(parsed, dict):
-            raise ValueError("The page is not a JSON object.")
-        records = parsed.get("data") or []
+        records = _page_object(parsed)
         names = ["id"]
         arrays: list[pa.Array] = [pa.array([r.get("id") for r in records], pa.int64())]
         for spec in self.specs:
             values = [_value_of(r, spec.name) for r in records]
             names.append(spec.name)
             arrays.append(_typed_array(spec, values))
-        return DecodedPage(pa.Table.from_arrays(arrays, names=names), parsed.get("links") or {})
+        links = parsed.get("links")
+        return DecodedPage(pa.Table.from_arrays(arrays, names=names), links if isinstance(links, dict) else {})
+
+
+def _page_object(parsed: Any) -> list[dict[str, Any]]:
+    """The records of a parsed page, after checking the page's shape (raises :class:`Malformed`)."""
+    data = member(parsed, "data", list)
+    for i, record in enumerate(data):
+        if not isinstance(record, dict):
+            raise Malformed(f"JSON of the wrong shape (record {i} is {json_type(record)}, not an object)")
+        rid = record.get("id")
+        if not isinstance(rid, int) or isinstance(rid, bool) or not -(2**63) <= rid < 2**63:
+            raise Malformed(f"JSON of the wrong shape (record {i} has id {rid!r}, not a whole number of "
+                            "64 bits)")
+        for section in ("attributes", "relationships"):
+            block = record.get(section)
+            if block is not None and not isinstance(block, dict):
+                raise Malformed(f"JSON of the wrong shape (record {i}'s {section} is {json_type(block)}, "
+                                "not an object)")
+    links = parsed.get("links")
+    if links is not None and not isinstance(links, dict):
+        raise Malformed(f"JSON of the wrong shape (\"links\" is {json_type(links)}, not an object)")
+    return data
 
 
 def _unwrap_entity(arr: pa.Array) -> pa.Array:
@@ -250,15 +303,22 @@ def _value_of(record: dict[str, Any], name: str) -> Any:
 def _typed_array(spec: FieldSpec, values: list[Any]) -> pa.Array:
     kind = spec.kind
     if kind is FieldKind.ENTITY:
-        return pa.array([_link(v) for v in values], ENTITY_STRUCT)
+        links = [_link(v) for v in values]
+        _warn_dropped_links(spec, sum(v is not None and link is None for v, link in zip(values, links)))
+        return pa.array(links, ENTITY_STRUCT)
     if kind is FieldKind.MULTI_ENTITY:
-        return pa.array([None if v is None else [_link(x) for x in v] for v in values], _MULTI_BARE)
+        lists = [v if isinstance(v, list) else None for v in values]
+        many = [None if v is None else [_link(x) for x in v] for v in lists]
+        dropped = sum(v is not None and lst is None for v, lst in zip(values, lists))
+        dropped += sum(x is None for lst in many if lst for x in lst)
+        _warn_dropped_links(spec, dropped)
+        return pa.array([None if v is None else [x for x in v if x is not None] for v in many], _MULTI_BARE)
     wire = _WIRE[kind]
     if wire is None:
         return _text_array(spec, values)
     try:
         return pa.array(values, wire)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
         if kind is FieldKind.DATETIME:
             return pa.array([v if isinstance(v, str) else None for v in values], pa.string())
         warnings.warn(
@@ -272,15 +332,29 @@ def _typed_array(spec: FieldSpec, values: list[Any]) -> pa.Array:
 def _coerce(value: Any, typ: pa.DataType) -> Any:
     try:
         pa.array([value], typ)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
         return None
     return value
 
 
 def _link(value: Any) -> Any:
+    """A link as ``{"id", "type", "name"}``, or None when the value is not one (no whole-number id)."""
     if not isinstance(value, dict):
         return None
-    return {"id": value.get("id"), "type": value.get("type"), "name": value.get("name")}
+    rid = value.get("id")
+    if not isinstance(rid, int) or isinstance(rid, bool) or not -(2**63) <= rid < 2**63:
+        return None
+    kind, name = value.get("type"), value.get("name")
+    return {"id": rid, "type": kind if isinstance(kind, str) else None, "name": name if isinstance(name, str) else None}
+
+
+def _warn_dropped_links(spec: FieldSpec, dropped: int) -> None:
+    if dropped:
+        warnings.warn(
+            f"Field {spec.name!r} is {spec.data_type} in the schema but the server sent {dropped} value(s) that "
+            "are not links (an object with a whole-number id); they are left out.",
+            UntypedValueWarning, stacklevel=4,
+        )
 
 
 def _text_array(spec: FieldSpec, values: list[Any]) -> pa.Array:

@@ -1,21 +1,38 @@
 """ShotGrid filters: the spec's operator table, checking before sending, and normal form.
 
 Filters come as a list of ``[field, relation, value(s)]`` conditions (implicitly
-"and") or as ``{"logical_operator": "and"|"or", "conditions": [...]}``, nested.
-:func:`check_filters` validates every condition against the site's schema and
-returns the hash form, which is what the client sends.
+"and") or as ``{"logical_operator": "and"|"or", "conditions": [...]}``, nested
+(shotgun_api3's ``{"filter_operator": "all"|"any", "filters": [...]}`` too).
+:func:`check_filters` validates every condition against the site's schema,
+turns each value into what the API takes (see :mod:`trackframes.values`) and
+returns the hash form, which is what the client sends. Nothing that would
+silently change the meaning of a filter is sent: NaN, infinities, ``None`` with
+an ordering relation, a link to a type the field cannot hold.
+
+>>> from trackframes.schema import FieldKind, FieldSpec
+>>> fields = {"Shot": {"id": FieldSpec("id", FieldKind.INTEGER, "number"),
+...                    "sg_cut_in": FieldSpec("sg_cut_in", FieldKind.INTEGER, "number")}}
+>>> import numpy as np
+>>> check_filters("Shot", [["sg_cut_in", "greater_than", np.int64(1000)]], fields.get, fields)
+{'logical_operator': 'and', 'conditions': [['sg_cut_in', 'greater_than', 1000]]}
+>>> check_filters("Shot", [["sg_cut_in", "less_than", float("inf")]], fields.get, fields)
+Traceback (most recent call last):
+...
+trackframes.exceptions.SchemaError: Filter ['sg_cut_in', 'less_than', inf] on Shot: inf (infinity) cannot be sent; leave the condition out or use a finite bound.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping
 
+from ... import values as V
 from ...exceptions import SchemaError
-from ...schema import FieldSpec
-from .resolve import hint as _hint
-from .resolve import resolve_field, suggest
+from ...schema import FieldKind, FieldSpec
+from ...suggest import hint as _hint
+from ...suggest import suggest
+from .resolve import resolve_field
 
-__all__ = ["VALID_OPERATORS", "ALL_OPERATORS", "normalize", "check_filters", "and_"]
+__all__ = ["VALID_OPERATORS", "ALL_OPERATORS", "MAX_DEPTH", "normalize", "check_filters", "and_"]
 
 _DATE_OPS = ("is", "is_not", "greater_than", "less_than", "in_last", "not_in_last", "in_next", "not_in_next",
              "in_calendar_day", "in_calendar_week", "in_calendar_month", "in_calendar_year", "between", "in",
@@ -52,9 +69,20 @@ VALID_OPERATORS: dict[str, tuple[str, ...]] = {
 ALL_OPERATORS: tuple[str, ...] = tuple(sorted({op for ops in VALID_OPERATORS.values() for op in ops}
                                               | {"name_starts_with", "name_ends_with"}))
 
+
+#: Groups may nest this deep; deeper filters are refused (they are never written by hand, and the
+#: JSON encoder and servers have recursion limits of their own).
+MAX_DEPTH = 32
+
 _LIST_OPS = {"in", "not_in"}
 _PAIR_OPS = {"between", "not_between"}
+_ORDERING = {"greater_than", "less_than"}
+_TEXT_OPS = {"contains", "not_contains", "starts_with", "ends_with"}
+_NAME_OPS = {"name_contains", "name_not_contains", "name_is", "name_starts_with", "name_ends_with"}
+_TYPE_OPS = {"type_is", "type_is_not"}
+_RELATIVE = {"in_last", "not_in_last", "in_next", "not_in_next"}
 _TIME_UNITS = ("HOUR", "DAY", "WEEK", "MONTH", "YEAR")
+_GROUP_OPS = {"and": "and", "or": "or", "all": "and", "any": "or"}
 
 
 def and_(*conditions: Any) -> dict[str, Any]:
@@ -62,108 +90,222 @@ def and_(*conditions: Any) -> dict[str, Any]:
     return {"logical_operator": "and", "conditions": [c for c in conditions if c is not None]}
 
 
-def normalize(filters: Any) -> dict[str, Any]:
+def normalize(filters: Any, _depth: int = 0) -> dict[str, Any]:
     """Either filter form → the hash form (no schema checks; see :func:`check_filters`)."""
+    if _depth > MAX_DEPTH:
+        raise SchemaError(f"filters nest more than {MAX_DEPTH} groups deep; flatten them (an 'and' inside an "
+                          "'and' is the same as one 'and').", name="filters")
     if filters is None:
         return and_()
     if isinstance(filters, Mapping):
-        op = filters.get("logical_operator", "and")
-        if op not in ("and", "or"):
-            raise SchemaError(f"logical_operator must be 'and' or 'or', not {op!r}.", name=str(op),
-                              suggestions=["and", "or"])
-        conditions = filters.get("conditions")
+        key = "filter_operator" if "filter_operator" in filters else "logical_operator"
+        op = filters.get(key, "and")
+        if op not in (("all", "any") if key == "filter_operator" else ("and", "or")):
+            valid = ["all", "any"] if key == "filter_operator" else ["and", "or"]
+            raise SchemaError(f"{key} must be {valid[0]!r} or {valid[1]!r}, not {V.show(op)}.", name=str(op),
+                              suggestions=valid)
+        conditions = filters.get("conditions", filters.get("filters"))
         if not isinstance(conditions, (list, tuple)):
-            raise SchemaError("A filter group needs a 'conditions' list.", name="conditions")
-        return {"logical_operator": op, "conditions": [_normalize_item(c) for c in conditions]}
+            raise SchemaError("A filter group needs a 'conditions' list, such as {'logical_operator': 'or', "
+                              f"'conditions': [...]}}, not {V.show(dict(filters))}.", name="conditions")
+        return {"logical_operator": _GROUP_OPS[op],
+                "conditions": [_normalize_item(c, _depth + 1) for c in conditions]}
     if isinstance(filters, (list, tuple)):
         if len(filters) in (3, 4) and isinstance(filters[0], str) and isinstance(filters[1], str):
             raise SchemaError(
                 f"Filters must be a list of conditions: write [{list(filters)!r}], not {list(filters)!r}.",
                 name=str(filters[0]),
             )
-        return and_(*[_normalize_item(c) for c in filters])
+        return and_(*[_normalize_item(c, _depth + 1) for c in filters])
     raise SchemaError(f"Filters must be a list of [field, relation, value] conditions or a filter hash, "
-                      f"not {type(filters).__name__}.")
+                      f"not {type(filters).__name__}.", name="filters")
 
 
-def _normalize_item(item: Any) -> Any:
+def _normalize_item(item: Any, depth: int) -> Any:
     if isinstance(item, Mapping):
-        return normalize(item)
+        return normalize(item, depth)
     if isinstance(item, (list, tuple)) and len(item) >= 3 and isinstance(item[0], str) and isinstance(item[1], str):
         field, relation, *values = item
-        if relation in ("in_last", "not_in_last", "in_next", "not_in_next") and len(values) == 2:
+        if relation in _RELATIVE and len(values) == 2:
             return [field, relation, list(values)]  # ['start_date', 'in_last', 1, 'DAY'] form
         if len(values) != 1:
             if relation in _LIST_OPS:
                 return [field, relation, list(values)]
-            raise SchemaError(f"Condition {list(item)!r} has too many values.", name=field)
+            raise SchemaError(f"Condition {V.show(list(item))} has too many values.", name=field)
         value = values[0]
         return [field, relation, list(value) if isinstance(value, tuple) else value]
-    raise SchemaError(f"Not a filter condition: {item!r}. Conditions look like ['sg_status_list', 'is', 'ip'].")
+    raise SchemaError(f"Not a filter condition: {V.show(item)}. Conditions look like ['sg_status_list', 'is', 'ip'].",
+                      name="filters")
 
 
 def check_filters(entity: str, filters: Any, fields_of: Callable[[str], Mapping[str, FieldSpec]],
                   entities: Iterable[str]) -> dict[str, Any]:
-    """Validate every condition against the schema; return the hash form."""
+    """Validate every condition against the schema; return the hash form with values ready to send."""
     normal = normalize(filters)
-    entities = list(entities)
-    _walk(entity, normal, fields_of, entities)
-    return normal
+    return _walk(entity, normal, fields_of, list(entities))
 
 
 def _walk(entity: str, node: Mapping[str, Any], fields_of: Callable[[str], Mapping[str, FieldSpec]],
-          entities: list[str]) -> None:
+          entities: list[str]) -> dict[str, Any]:
+    conditions = []
     for item in node["conditions"]:
         if isinstance(item, Mapping):
-            _walk(entity, item, fields_of, entities)
+            conditions.append(_walk(entity, item, fields_of, entities))
         else:
-            _check_condition(entity, item, fields_of, entities)
+            conditions.append(_check_condition(entity, item, fields_of, entities))
+    return {"logical_operator": node["logical_operator"], "conditions": conditions}
 
 
 def _check_condition(entity: str, cond: list[Any], fields_of: Callable[[str], Mapping[str, FieldSpec]],
-                     entities: list[str]) -> None:
+                     entities: list[str]) -> list[Any]:
     field, relation, value = cond
-    spec = resolve_field(entity, field, fields_of, entities)
+    spec = resolve_field(entity, field, fields_of, entities, allow_multi=True)
+    where = f"Filter [{field!r}, {relation!r}, {V.show(value)}] on {entity}"
     valid = VALID_OPERATORS.get(spec.data_type)
-    if valid is None:  # a type the spec's table does not cover: let the server judge
+    if valid is None:  # a type the spec's table does not cover: check the operator's name, send safe values
         if relation not in ALL_OPERATORS:
             hints = suggest(relation, ALL_OPERATORS)
-            raise SchemaError(f"Unknown operator {relation!r} in {cond!r}." + _hint(hints), name=relation,
+            raise SchemaError(f"Unknown operator {relation!r} in {V.show(cond)}." + _hint(hints), name=relation,
                               suggestions=hints)
-        return
-    if not valid:
+    elif not valid:
         raise SchemaError(f"Field {field!r} is a {spec.data_type} field, and {spec.data_type} fields cannot be "
                           "filtered on.", name=field)
-    if relation not in valid:
+    elif relation not in valid:
         hints = suggest(relation, valid)
         raise SchemaError(
             f"Operator {relation!r} is not valid for {field!r} ({spec.data_type}).{_hint(hints)} "
             f"Valid operators: {', '.join(valid)}.",
             name=relation, suggestions=hints or list(valid),
         )
-    _check_value(field, relation, value, spec)
-
-
-def _check_value(field: str, relation: str, value: Any, spec: FieldSpec) -> None:
-    if relation in _LIST_OPS and not isinstance(value, list):
-        raise SchemaError(f"{relation!r} on {field!r} takes a list of values, not {value!r}.", name=field)
-    if relation in _PAIR_OPS and not (isinstance(value, list) and len(value) == 2):
-        raise SchemaError(f"{relation!r} on {field!r} takes [low, high], not {value!r}.", name=field)
-    if relation in ("in_last", "not_in_last", "in_next", "not_in_next"):
-        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
-                and str(value[1]).upper() in _TIME_UNITS):
-            raise SchemaError(f"{relation!r} on {field!r} takes [count, unit] with unit one of "
-                              f"{', '.join(_TIME_UNITS)}, not {value!r}.", name=field)
-    if relation.startswith("in_calendar_") and not isinstance(value, int):
-        raise SchemaError(f"{relation!r} on {field!r} takes a whole-number offset (0 = current), not {value!r}.",
-                          name=field)
+    value = _value(field, relation, value, spec, where, entities, checked=valid is not None)
     if spec.valid_values and relation in ("is", "is_not", "in", "not_in"):
-        values = value if isinstance(value, list) else [value]
-        bad = [v for v in values if v is not None and str(v) not in spec.valid_values]
-        if bad:
-            hints = suggest(str(bad[0]), spec.valid_values)
-            raise SchemaError(
-                f"{bad[0]!r} is not a valid value of {field!r}.{_hint(hints)} "
-                f"Valid values: {', '.join(spec.valid_values)}.",
-                name=str(bad[0]), suggestions=hints or list(spec.valid_values),
-            )
+        _check_valid_values(field, value, spec, where)
+    return [field, relation, value]
+
+
+def _value(field: str, relation: str, value: Any, spec: FieldSpec, where: str, entities: list[str], *,
+           checked: bool) -> Any:
+    """The value of one condition, shaped and typed for its relation and field."""
+    if relation in _LIST_OPS:
+        return _list(field, relation, value, spec, where)
+    if relation in _PAIR_OPS:
+        pair = V.items(value)
+        if pair is None or len(pair[0]) != 2:
+            raise SchemaError(f"{where}: {relation!r} takes [low, high], not {V.show(value)}.", name=field)
+        return [_not_none(field, relation, V.scalar(spec, v, where=where), where) for v in pair[0]]
+    if relation in _RELATIVE:
+        return _relative(field, relation, value, spec, where)
+    if relation.startswith("in_calendar_"):
+        offset = V.plain(value)
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise SchemaError(f"{where}: {relation!r} takes a whole-number offset (0 = current, -1 = previous), "
+                              f"not {V.show(value)}.", name=field)
+        return V.scalar(_OFFSET, offset, where=where)
+    if relation in _TYPE_OPS:
+        return _entity_type(field, value, spec, where, entities)
+    if relation in _NAME_OPS or (relation in _TEXT_OPS and spec.kind is not FieldKind.MULTI_ENTITY):
+        text = V.plain(value)
+        if not isinstance(text, str):
+            raise SchemaError(f"{where}: {relation!r} takes text, not {V.show(value)}.", name=field)
+        return text
+    if spec.kind in (FieldKind.ENTITY, FieldKind.MULTI_ENTITY) and _is_row(value):
+        return V.link(spec, value, where=where)
+    if V.items(value) is not None and checked:
+        raise SchemaError(f"{where}: {relation!r} takes one value, not a list; to match any of several values "
+                          f"write [{field!r}, 'in', {V.show(value)}].", name=field, suggestions=["in"])
+    out = V.scalar(spec, value, where=where, relation=relation)
+    if relation in _ORDERING or relation in _TEXT_OPS:
+        _not_none(field, relation, out, where)
+    if spec.data_type == "image" and out is not None:
+        raise SchemaError(f"{where}: image fields can only be compared with None (has no thumbnail / has one).",
+                          name=field)
+    return out
+
+
+_OFFSET = FieldSpec("offset", FieldKind.INTEGER, "number")
+
+
+def _is_row(value: Any) -> bool:
+    """A row of a frame (``df.iloc[0]``): a Series labelled by column names, with an ``id``."""
+    import pandas as pd
+
+    return isinstance(value, pd.Series) and "id" in value.index
+
+
+def _not_none(field: str, relation: str, value: Any, where: str) -> Any:
+    if value is None:
+        raise SchemaError(f"{where}: {relation!r} cannot compare with None (an empty value); to match records "
+                          f"where {field!r} is empty write [{field!r}, 'is', None].", name=field)
+    return value
+
+
+def _list(field: str, relation: str, value: Any, spec: FieldSpec, where: str) -> list[Any]:
+    if spec.kind in (FieldKind.ENTITY, FieldKind.MULTI_ENTITY):
+        links = V.links_from(spec, value, where=where)
+        if links is not None:
+            return links
+    else:
+        value = _one_column(field, value, spec, where)
+    elements = V.items(value)
+    if elements is None:
+        raise SchemaError(f"{where}: {relation!r} takes a list of values (a list, a numpy array or a pandas "
+                          f"Series), not {V.show(value)}.", name=field)
+    values, from_pandas = elements
+    out = []
+    for v in values:
+        if from_pandas and V.missing_in_pandas(v):
+            out.append(None)  # NaN/NA/NaT in a pandas or numpy container: pandas' missing value
+        else:
+            out.append(V.scalar(spec, v, where=where, relation=relation))
+    return out
+
+
+def _one_column(field: str, value: Any, spec: FieldSpec, where: str) -> Any:
+    """A frame given as a list of values: its only column, or the column named like the field."""
+    import pandas as pd
+
+    if not isinstance(value, pd.DataFrame):
+        return value
+    names = [str(c) for c in value.columns]
+    if len(names) == 1:
+        return value.iloc[:, 0]
+    for name in (field, field.rsplit(".", 1)[-1]):
+        if name in names:
+            return value[name]
+    raise SchemaError(f"{where}: the frame given has several columns ({', '.join(names[:8])}) and none is "
+                      f"{field!r}; pass one column, e.g. df[{names[0]!r}].", name=field)
+
+
+def _relative(field: str, relation: str, value: Any, spec: FieldSpec, where: str) -> list[Any]:
+    pair = V.items(value)
+    if pair is not None and len(pair[0]) == 2:
+        count, unit = (V.plain(v) for v in pair[0])
+        if isinstance(count, int) and not isinstance(count, bool) and isinstance(unit, str) \
+                and unit.upper() in _TIME_UNITS:
+            return [V.scalar(_OFFSET, count, where=where), unit.upper()]
+    raise SchemaError(f"{where}: {relation!r} takes [count, unit] with unit one of {', '.join(_TIME_UNITS)}, "
+                      f"for example [{field!r}, {relation!r}, [2, 'WEEK']], not {V.show(value)}.", name=field)
+
+
+def _entity_type(field: str, value: Any, spec: FieldSpec, where: str, entities: list[str]) -> str | None:
+    kind = V.plain(value)
+    if V.is_missing(kind):
+        return None
+    choices = list(spec.valid_types) or entities
+    if not isinstance(kind, str) or kind not in choices:
+        hints = suggest(str(kind), choices)
+        raise SchemaError(f"{where}: {V.show(kind)} is not an entity type {field!r} can link to; it links to "
+                          f"{', '.join(choices)}.{_hint(hints)}", name=str(kind), suggestions=hints or choices)
+    return kind
+
+
+def _check_valid_values(field: str, value: Any, spec: FieldSpec, where: str) -> None:
+    values = value if isinstance(value, list) else [value]
+    bad = [v for v in values if v is not None and str(v) not in spec.valid_values]
+    if bad:
+        hints = suggest(str(bad[0]), spec.valid_values)
+        raise SchemaError(
+            f"{where}: {bad[0]!r} is not a valid value of {field!r}.{_hint(hints)} "
+            f"Valid values: {', '.join(spec.valid_values)}.",
+            name=str(bad[0]), suggestions=hints or list(spec.valid_values),
+        )

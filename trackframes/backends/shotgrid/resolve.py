@@ -5,37 +5,24 @@ the link field must be an entity or multi-entity field, the type must be one
 it can point at, and the last field must exist on that type. The result is the
 :class:`FieldSpec` of the field reached, renamed to the dotted name, so the
 column is typed by what it holds.
+
+A hop through a multi-entity field (``task_assignees.HumanUser.login``) is only
+valid in filters, where it matches when any linked record matches; the API
+cannot return or sort by it, so in ``fields``, ``order`` and summaries it is
+refused before sending.
 """
 
 from __future__ import annotations
 
-import difflib
 from typing import Callable, Iterable, Mapping
 
 from ...exceptions import SchemaError
 from ...schema import FieldKind, FieldSpec
+from ...suggest import hint, suggest
 
 __all__ = ["suggest", "hint", "check_entity", "resolve_field"]
 
 FieldsOf = Callable[[str], Mapping[str, FieldSpec]]
-
-
-def suggest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
-    """The closest valid names, case-insensitively (difflib)."""
-    choices = list(choices)
-    lowered = {c.lower(): c for c in choices}
-    hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.6)
-    out = [lowered[h] for h in hits]
-    if not out:  # substring hits help with display-name guesses ("assignee" -> task_assignees)
-        out = [c for c in choices if name.lower() in c.lower()][:n]
-    return out
-
-
-def hint(suggestions: list[str]) -> str:
-    """' Did you mean ...?' for an error message, or nothing."""
-    if not suggestions:
-        return ""
-    return " Did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
 
 
 def check_entity(entity: str, entities: Iterable[str]) -> str:
@@ -51,8 +38,14 @@ def check_entity(entity: str, entities: Iterable[str]) -> str:
     raise SchemaError(f"Unknown entity type {entity!r}.{hint(hints)}", name=str(entity), suggestions=hints)
 
 
-def resolve_field(entity: str, name: str, fields_of: FieldsOf, entities: Iterable[str]) -> FieldSpec:
-    """The FieldSpec a plain or dotted field name reaches from ``entity``."""
+def resolve_field(entity: str, name: str, fields_of: FieldsOf, entities: Iterable[str], *,
+                  allow_multi: bool = False) -> FieldSpec:
+    """The FieldSpec a plain or dotted field name reaches from ``entity``.
+
+    ``allow_multi`` lets the path go through multi-entity fields (filters only).
+    """
+    if not isinstance(name, str) or not name:
+        raise SchemaError(f"Field names must be non-empty text, not {name!r}.", name=str(name))
     entities = set(entities)
     parts = name.split(".")
     if len(parts) % 2 == 0:
@@ -70,6 +63,14 @@ def resolve_field(entity: str, name: str, fields_of: FieldsOf, entities: Iterabl
                 f"{current}.{link} is a {spec.data_type} field, so {name!r} cannot follow it; "
                 "only entity and multi-entity fields can be followed.",
                 name=name,
+            )
+        if spec.kind is FieldKind.MULTI_ENTITY and not allow_multi:
+            raise SchemaError(
+                f"{name!r} goes through {current}.{link}, a multi-entity field: such paths work in filters "
+                "only; fields, order, summaries and groupings need single-entity paths. "
+                f"Fetch {link!r} instead, then "
+                f"df.tf.explode({link!r}).tf.expand({link!r}, [{parts[2]!r}]).",
+                name=name, suggestions=[link],
             )
         allowed = spec.valid_types or tuple(sorted(entities))
         if target not in allowed:

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import orjson
 
+from ...answers import Malformed, json_type
 from ...exceptions import SchemaError
 from ...schedule import ScheduleFields
 from ...schema import FieldSpec
@@ -281,17 +282,17 @@ def _merge_groups(groups: list[SummaryGroup], raw: Any, keys: dict[int, str]) ->
 
 def entities_in_project(backend: Any, project_id: int) -> dict[str, EntityInfo]:
     """``GET /schema?project_id=``: entity types with the project's visibility."""
-    data = backend.get_json("/schema", what="Reading the entity list", params={"project_id": str(project_id)})
-    return {name: EntityInfo(name, display, visible)
-            for name, (display, visible) in sorted(parse_entities(data.get("data") or {}).items())}
+    parsed = backend.read("GET", "/schema", what="Reading the entity list", expect=dict, parse=parse_entities,
+                          params={"project_id": str(project_id)})
+    return {name: EntityInfo(name, display, visible) for name, (display, visible) in sorted(parsed.items())}
 
 
 def fields_in_project(backend: Any, entity: str, project_id: int) -> dict[str, FieldSpec]:
     """``GET /schema/{entity}/fields?project_id=``: fields with the project's visibility."""
     backend.fields(entity)  # checks the entity name against the site-wide list first
-    data = backend.get_json(f"/schema/{schema_name(entity)}/fields", what=f"Reading the {entity} schema",
-                            params={"project_id": str(project_id)})
-    return parse_fields(entity, data.get("data") or {})
+    return backend.read("GET", f"/schema/{schema_name(entity)}/fields", what=f"Reading the {entity} schema",
+                        expect=dict, parse=lambda data: parse_fields(entity, data),
+                        params={"project_id": str(project_id)})
 
 
 # ---------------------------------------------------------------------------
@@ -315,8 +316,19 @@ def work_day_rules(backend: Any, start: date, end: date, project_id: int | None 
             params["project_id"] = str(project_id)
         if user_id is not None:
             params["user_id"] = str(user_id)
-        data = backend.get_json("/schedule/work_day_rules", what="Reading work-day rules", params=params)
-        rules = data.get("data") if isinstance(data, Mapping) else data
-        out.extend(r for r in (rules or []) if isinstance(r, Mapping))
+        rules = backend.read("GET", "/schedule/work_day_rules", what="Reading work-day rules", expect=list,
+                             parse=_rules, params=params)
+        out.extend(rules)
         lo = hi + timedelta(days=1)
     return out
+
+
+def _rules(data: list[Any]) -> list[dict[str, Any]]:
+    """Check each work-day rule of an answer: an object with a ``date`` string and a ``working`` flag."""
+    for i, rule in enumerate(data):
+        if not isinstance(rule, Mapping):
+            raise Malformed(f"JSON of the wrong shape (work-day rule {i} is {json_type(rule)}, not an object)")
+        if not isinstance(rule.get("date"), str):
+            raise Malformed(f"JSON of the wrong shape (work-day rule {i} has date {rule.get('date')!r}, "
+                            "not a date string)")
+    return list(data)

@@ -6,12 +6,24 @@
 ...     tasks = site.find("Task", fields=["content", "due_date"])
 
 ``trackframes sandbox --port 8765`` runs the same server in the foreground
-(:func:`serve_forever`).
+(:func:`serve_forever`). A port that is taken raises :class:`PortInUseError`
+before any data is generated:
+
+>>> import socket
+>>> with socket.socket() as taken:
+...     taken.bind(("127.0.0.1", 0)); taken.listen()
+...     try:
+...         tf.sandbox.serve(scale=0.02, port=taken.getsockname()[1])
+...     except tf.sandbox.PortInUseError as err:
+...         print(err.port == taken.getsockname()[1], "already in use" in str(err))
+True True
 """
 
 from __future__ import annotations
 
+import errno
 import gc
+import socket
 import sys
 import threading
 from datetime import date
@@ -21,12 +33,55 @@ from .model import Store
 from .shotgrid.knobs import Knobs, Stats, knob_names
 from .shotgrid.server import ShotGridServer, check_host
 
-__all__ = ["Sandbox", "serve", "serve_forever", "describe", "BACKENDS"]
+__all__ = ["Sandbox", "PortInUseError", "serve", "serve_forever", "describe", "free_port", "BACKENDS"]
 
 #: Backends a sandbox can speak.
 BACKENDS: tuple[str, ...] = ("shotgrid",)
 #: Generated productions with at least this many records are frozen out of the cyclic GC.
 FREEZE_GC_ROWS = 50_000
+
+
+class PortInUseError(OSError):
+    """The port asked for is taken, by another sandbox or any other program.
+
+    ``host`` and ``port`` name it; ``errno`` is ``EADDRINUSE``.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} on {host} is already in use")
+        self.host = host
+        self.port = port
+
+    def __str__(self) -> str:
+        return (f"port {self.port} on {self.host} is already in use (by another sandbox or program); "
+                "choose another port, or port 0 for any free one")
+
+
+def free_port(host: str = "127.0.0.1", near: int | None = None) -> int:
+    """A TCP port that is free on ``host`` now: ``near`` or one of the next 20 if given, else any.
+
+    >>> 0 < free_port() < 65536
+    True
+    """
+    for port in ([] if near is None else range(near, min(near + 21, 65536))):
+        if _port_is_free(host, port):
+            return port
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    """Whether the sandbox's server could bind ``port`` (same socket options as the server)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
 
 
 class Sandbox:
@@ -138,7 +193,8 @@ def serve(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, *, host:
         scale: size of the generated production (1.0 is a mid-size studio show).
         seed: seed of the generated data, and the initial seed of the knobs' randomness.
         host: ``"127.0.0.1"`` (or ``"localhost"``); other hosts raise ``ValueError``.
-        port: TCP port; 0 picks a free one.
+        port: TCP port; 0 picks a free one. A taken port raises :class:`PortInUseError`
+            (an ``OSError``) before the production is generated.
         today: the date the production is generated around (default: today).
         store: serve this store instead of generating one (``scale``/``today`` unused).
         script_name: the API script name clients authenticate with.
@@ -154,6 +210,8 @@ def serve(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, *, host:
         raise TypeError(f"unknown knob(s) {', '.join(unknown)}; knobs are "
                         f"{', '.join(n for n in knob_names() if n != 'seed')} (the knobs' seed starts "
                         "as the data seed; change it with sb.knobs.seed)")
+    if port and not _port_is_free(host, port):
+        raise PortInUseError(host, port)
     knob_state = Knobs(seed=seed, **knobs)
     generated_scale: float | None = scale
     froze_gc = False
@@ -168,9 +226,11 @@ def serve(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, *, host:
     try:
         server = ShotGridServer(store, host=host, port=port, knobs=knob_state, script_name=script_name,
                                 script_key=script_key).start()
-    except BaseException:
+    except BaseException as exc:
         if froze_gc:
             gc.unfreeze()
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:  # taken since the check above
+            raise PortInUseError(host, port) from None
         raise
     return Sandbox(server, backend, generated_scale, seed, froze_gc=froze_gc)
 
