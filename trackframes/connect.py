@@ -13,7 +13,7 @@ __all__ = ["connect"]
 
 
 def connect(url: str | None = None, *, auth: Credential | None = None, backend: str | None = None,
-            transport_adapter: Any = None, **options: Any) -> Site:
+            transport_adapter: Any = None, today: Any = None, **options: Any) -> Site:
     """Connect to a site; nothing is sent until the first query.
 
     Keyword options (each checked here, before any I/O):
@@ -31,6 +31,8 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
     :mod:`trackframes.config`). The URL is normalised (:func:`trackframes.urls.site_url`).
     ``transport_adapter`` mounts a ``requests`` adapter in place of the
     network (tests use :class:`trackframes.transport.HandlerAdapter`).
+    ``today`` (a date, default the real date) is the site's "today" for the
+    schedule helpers (:attr:`Site.today`).
 
     >>> import trackframes as tf
     >>> site = tf.connect("https://studio.example.com", auth=tf.ScriptKey("reports", "k3y"))
@@ -54,4 +56,4 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
             f"The {settings.backend} backend is not available yet in this version; use backend='shotgrid'."
         )
     return Site(impl, url=settings.url, page_size=settings.page_size, concurrency=settings.concurrency,
-                progress=settings.progress)
+                progress=settings.progress, today=today)
