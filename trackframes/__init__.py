@@ -24,6 +24,7 @@ from .exceptions import (
     TransportError,
 )
 from .io import ExportResult, read_arrow, read_parquet
+from .dask import read_dask
 from .site import Site
 from . import accessor  # registers df.tf
 
@@ -49,6 +50,7 @@ __all__ = [
     "__version__",
     "connect",
     "read_arrow",
+    "read_dask",
     "read_parquet",
     "sandbox",
     "widgets",

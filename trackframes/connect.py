@@ -14,7 +14,7 @@ __all__ = ["connect"]
 
 
 def connect(url: str | None = None, *, auth: Credential | None = None, backend: str | None = None,
-            transport_adapter: Any = None, **options: Any) -> Site:
+            transport_adapter: Any = None, today: Any = None, **options: Any) -> Site:
     """Connect to a site; nothing is sent until the first query.
 
     Keyword options (each checked here, before any I/O):
@@ -32,6 +32,8 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
     :mod:`trackframes.config`). The URL is normalised (:func:`trackframes.urls.site_url`).
     ``transport_adapter`` mounts a ``requests`` adapter in place of the
     network (tests use :class:`trackframes.transport.HandlerAdapter`).
+    ``today`` (a date, default the real date) is the site's "today" for the
+    schedule helpers (:attr:`Site.today`).
 
     >>> import trackframes as tf
     >>> site = tf.connect("https://studio.example.com", auth=tf.ScriptKey("reports", "k3y"))
@@ -49,4 +51,4 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
                           adapter=transport_adapter, deadline=settings.deadline, site=settings.url)
     impl = registry.create(settings, auth, transport)
     return Site(impl, url=settings.url, page_size=settings.page_size, concurrency=settings.concurrency,
-                progress=settings.progress)
+                progress=settings.progress, today=today)

@@ -47,7 +47,7 @@ def run_demo(output: Path, *, scale: float = 1.0, seed: int = 0, progress: bool 
             frames[entity] = _to_frame(table, site, entity, fields)
             write(f"{entity:8s} {table.num_rows:>8,d} rows  {table.num_columns:>3d} columns  "
                   f"{time.perf_counter() - t0:6.2f} s\n")
-        write("\n" + overview(frames) + "\n")
+        write("\n" + overview(frames, today=site.today) + "\n")
         write("\nScheduling questions:\n")
         from .schedule import schedule_report
 
@@ -70,8 +70,8 @@ def _to_frame(table: Any, site: Any, entity: str, fields: list[str]) -> Any:
     return to_pandas(table, specs)
 
 
-def overview(frames: dict[str, Any]) -> str:
-    """A short, tidy text overview of the demo frames."""
+def overview(frames: dict[str, Any], today: Any = None) -> str:
+    """A short, tidy text overview of the demo frames (late against ``today``, by default the real date)."""
     import pandas as pd
 
     tasks = frames["Task"]
@@ -84,9 +84,9 @@ def overview(frames: dict[str, Any]) -> str:
     lines.append("Tasks by status:")
     counts = tasks["sg_status_list"].value_counts(sort=False)
     lines.append("  " + "  ".join(f"{k}={v}" for k, v in counts.items()))
-    today = pd.Timestamp.today().normalize()
-    late = tasks[(tasks["due_date"] < today) & ~tasks["sg_status_list"].isin(["fin", "omt"])]
-    lines.append(f"Late tasks (due before today, not final): {len(late):,d}")
+    day = pd.Timestamp(today) if today is not None else pd.Timestamp.today().normalize()
+    late = tasks[(tasks["due_date"] < day) & ~tasks["sg_status_list"].isin(["fin", "omt"])]
+    lines.append(f"Late tasks (due before {day.date()}, not final): {len(late):,d}")
     if len(logs):
         by_step = (tasks.set_index("id")["step.name"])
         hours = logs.assign(step=logs["entity.id"].map(by_step)).groupby("step", observed=True)["duration"].sum() / 60

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import warnings
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Iterator, Sequence
 
 import pandas as pd
@@ -45,7 +45,7 @@ class Site:
     """A connection to a production-tracking site. Build it with :func:`trackframes.connect`."""
 
     def __init__(self, backend: Backend, *, url: str, page_size: int = 500, concurrency: int = 8,
-                 progress: bool | None = None) -> None:
+                 progress: bool | None = None, today: date | str | None = None) -> None:
         check = getattr(backend, "check_page_size", None)
         if check is not None:
             check(page_size)
@@ -54,6 +54,7 @@ class Site:
         self.page_size = page_size
         self.concurrency = concurrency
         self.progress = progress
+        self.today = today  # type: ignore[assignment]  # the setter accepts None and ISO strings
         from .accessor import register_site
 
         register_site(self)  # so df.tf.expand finds this site from a frame's provenance
@@ -74,6 +75,27 @@ class Site:
 
     def close(self) -> None:
         self.backend.close()
+
+    @property
+    def today(self) -> date:
+        """The site's "today": the schedule helpers measure lateness against it.
+
+        The real date unless set (``connect(..., today=...)`` or ``site.today = ...``);
+        a sandbox's site gets the day its production was generated around.
+        Frames the site returns record it in ``df.attrs["trackframes"]["today"]``.
+        """
+        return self._today if self._today is not None else date.today()
+
+    @today.setter
+    def today(self, value: date | str | None) -> None:
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            self._today = value
+        elif isinstance(value, datetime):
+            self._today = value.date()
+        elif isinstance(value, str):
+            self._today = date.fromisoformat(value.strip())
+        else:
+            raise TypeError(f"today must be a date, an ISO date string or None, not {type(value).__name__}.")
 
     # -- schema ----------------------------------------------------------------
     @names_call
@@ -234,18 +256,22 @@ class Site:
         return work_day_rules(self, start, end, project=project, user=user)
 
     @names_call
-    def tasks(self, project: Any = None, filters: Filters = None) -> pd.DataFrame:
+    def tasks(self, project: Any = None, filters: Filters = None, *,
+              include_archived_projects: bool = False) -> pd.DataFrame:
         """The canonical schedule frame (same columns on every backend; see docs/schedules.md)."""
         from .schedule import tasks_frame
 
-        return tasks_frame(self, project=project, filters=filters)
+        return tasks_frame(self, project=project, filters=filters,
+                           include_archived_projects=include_archived_projects)
 
     @names_call
-    def timelogs(self, project: Any = None, start: Any = None, end: Any = None) -> pd.DataFrame:
-        """The canonical time-log frame: date, minutes, user, task, project."""
+    def timelogs(self, project: Any = None, start: Any = None, end: Any = None, *, user: Any = None,
+                 include_archived_projects: bool = False) -> pd.DataFrame:
+        """The canonical time-log frame: date, minutes, user, task, project (``user``: a login, name or id)."""
         from .schedule import timelogs_frame
 
-        return timelogs_frame(self, project=project, start=start, end=end)
+        return timelogs_frame(self, project=project, start=start, end=end, user=user,
+                              include_archived_projects=include_archived_projects)
 
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
     @names_call
@@ -402,6 +428,7 @@ class Site:
             "include_archived_projects": query.include_archived_projects,
             "retired": query.retired,
             "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "today": self.today.isoformat(),
         }
 
 

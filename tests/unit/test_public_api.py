@@ -10,7 +10,7 @@ import trackframes as tf
 EXPECTED = [
     "ApiKey", "AuthError", "BearerToken", "CapabilityError", "ExportResult", "ProtocolError", "QueryError", "RateLimitError", "SchemaError",
     "ScriptKey", "ServerError", "SessionToken", "Site", "TrackframesError", "TransportError", "UserPassword",
-    "__version__", "connect", "read_arrow", "read_parquet", "sandbox", "widgets",
+    "__version__", "connect", "read_arrow", "read_dask", "read_parquet", "sandbox", "widgets",
 ]
 
 

@@ -25,14 +25,21 @@ in time order as text.
 >>> [d for d, _ in layout.split(pa.record_batch([pa.array([1, 2]), stamps], names=["id", "updated_at"]))]
 ['updated_at_week=2026-W09', 'updated_at_week=2025-W01']
 
-Directory values are percent-encoded (``/`` becomes ``%2F``); nulls are
-written as ``__HIVE_DEFAULT_PARTITION__``. Both are the conventions of
-``pyarrow.dataset``, DuckDB and Spark.
+Directory values are percent-encoded (``/`` becomes ``%2F``, a space ``%20``),
+except non-ASCII characters, which are written as they are (``Été``): Spark and
+Hive decode each ``%XX`` as one character, so the UTF-8 escape of ``É``
+(``%C3%89``) would come back to them as two wrong characters, while pyarrow,
+DuckDB, Polars and Dask read raw UTF-8 names as well as escaped ones. Nulls are
+written as ``__HIVE_DEFAULT_PARTITION__``. Every one of those readers decodes both.
+
+>>> _segment("Rain / Shine"), _segment("Château 100%")
+('Rain%20%2F%20Shine', 'Château%20100%25')
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
 from urllib.parse import quote
@@ -203,4 +210,7 @@ def _segment(value: Any) -> str:
         return NULL_SEGMENT
     if isinstance(value, bool):
         return "true" if value else "false"
-    return quote(str(value), safe="")
+    return _ASCII_RUN.sub(lambda run: quote(run.group(), safe=""), str(value))
+
+
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")  # escaped; other characters stay as they are (see the module docstring)

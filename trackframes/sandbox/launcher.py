@@ -150,10 +150,11 @@ class Sandbox:
         return ScriptKey(creds["script_name"], creds["script_key"])
 
     def connect(self, **options: Any) -> Any:
-        """``trackframes.connect(self.url, auth=self.auth, **options)``."""
+        """``trackframes.connect(self.url, auth=self.auth, today=<the production's today>, **options)``."""
         import trackframes
 
         options.setdefault("auth", self.auth)
+        options.setdefault("today", self.store.today)
         return trackframes.connect(self._url, **options)
 
     # -- lifecycle -----------------------------------------------------------

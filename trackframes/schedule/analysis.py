@@ -22,6 +22,7 @@ __all__ = [
     "overbooked",
     "bid_vs_actual",
     "explode_people",
+    "open_work",
 ]
 
 # ---------------------------------------------------------------------------
@@ -50,7 +51,8 @@ def _people(assignees: Any) -> Any:
 def schedule_status(tasks: Any, as_of: Any = None, calendar: Calendar | None = None) -> Any:
     """The tasks with ``late``, ``days_late``, ``working_days_left``, ``remaining_minutes`` and ``at_risk``.
 
-    * ``late``: not done and due before ``as_of`` (today by default);
+    * ``late``: not done and due before ``as_of`` (by default the today of the
+      site the frame came from, ``site.today``, else the real date);
       ``days_late`` counts the working days after the due date up to ``as_of``.
     * ``working_days_left``: working days from ``as_of`` to the due date, both
       included, for open tasks not yet late.
@@ -61,7 +63,7 @@ def schedule_status(tasks: Any, as_of: Any = None, calendar: Calendar | None = N
     import pandas as pd
 
     cal = _calendar_for(tasks, calendar)
-    today = pd.Timestamp(today_or(as_of))
+    today = pd.Timestamp(today_or(as_of, tasks))
     out = tasks.copy()
     due = out["due_date"]
     done = out["done"].fillna(False).astype(bool) if "done" in out else pd.Series(False, index=out.index)
@@ -169,14 +171,34 @@ def _booked(people: Any, calendar: Calendar, lo: int, hi: int) -> Any:
     return out[(out["day"] >= lo) & (out["day"] <= hi)]
 
 
+def open_work(tasks: Any) -> Any:
+    """The tasks still to be worked on: not done, and not on hold.
+
+    On hold means a status listed in the frame's ``attrs["trackframes"]["hold_statuses"]``
+    (ShotGrid: ``hld``). A frame without a ``done`` column counts every task as open.
+    """
+    import pandas as pd
+
+    keep = pd.Series(True, index=tasks.index)
+    if "done" in tasks.columns:
+        keep &= ~tasks["done"].fillna(False).astype(bool)
+    hold = ((getattr(tasks, "attrs", {}) or {}).get("trackframes", {}) or {}).get("hold_statuses") or []
+    if hold and "status" in tasks.columns:
+        keep &= ~tasks["status"].astype("object").isin(list(hold)).to_numpy()
+    return tasks[keep.to_numpy()]
+
+
 def utilization(timelogs: Any = None, tasks: Any = None, *, calendar: Calendar | None = None,
                 calendars: Mapping[int, Calendar] | None = None, start: Any = None, end: Any = None,
-                user_entity: str | None = None) -> Any:
+                user_entity: str | None = None, open_only: bool = True) -> Any:
     """Logged and booked time per person per week, against their working time.
 
     * ``logged_minutes``: time logged in the week (from ``timelogs``);
-    * ``booked_minutes``: each task's estimate split evenly between its people
-      and spread evenly over the working days from its start to its due date;
+    * ``booked_minutes``: each open task's estimate split evenly between its
+      people and spread evenly over the working days from its start to its due
+      date. Only open work books time (see :func:`open_work`): finished and
+      omitted tasks book nothing (their time shows in ``logged_minutes``), nor
+      do tasks on hold; ``open_only=False`` books every task as planned;
     * ``available_minutes``: the person's working days in the week (inside
       ``start`` .. ``end``) × minutes per day, from ``calendars[user id]``, else
       ``calendar``, else the tasks' calendar, else Monday–Friday (a calendar
@@ -195,6 +217,8 @@ def utilization(timelogs: Any = None, tasks: Any = None, *, calendar: Calendar |
     if user_entity is None:
         attrs = getattr(tasks, "attrs", {}) or getattr(timelogs, "attrs", {}) or {}
         user_entity = attrs.get("trackframes", {}).get("user_entity", "HumanUser")
+    if tasks is not None and open_only:
+        tasks = open_work(tasks)
     people = explode_people(tasks, user_entity) if tasks is not None else explode_people(
         pd.DataFrame(columns=["id", "assignees", "start_date", "due_date", "estimate_minutes"]), user_entity)
     logs = timelogs if timelogs is not None else pd.DataFrame(

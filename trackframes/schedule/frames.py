@@ -89,7 +89,9 @@ class ScheduleFields:
     ``task_fields`` and ``timelog_fields`` map a canonical column (or link
     prefix such as ``"entity"``) to the backend's field name, which may be a
     dotted linked field. A field the site lacks leaves its columns null (the
-    frame's ``attrs["trackframes"]["missing"]`` lists them).
+    frame's ``attrs["trackframes"]["missing"]`` lists them). ``done_statuses``
+    fill the ``done`` column; ``hold_statuses`` mark open work that is paused
+    (it books no time in :func:`~trackframes.schedule.utilization`).
     """
 
     task_entity: str
@@ -101,6 +103,7 @@ class ScheduleFields:
     user_entity: str
     user_name_fields: tuple[str, ...]
     done_statuses: frozenset[str] = frozenset()
+    hold_statuses: frozenset[str] = frozenset()
 
 
 def schedule_fields(site: Any) -> ScheduleFields:
@@ -115,11 +118,13 @@ def schedule_fields(site: Any) -> ScheduleFields:
 # reading from the site
 # ---------------------------------------------------------------------------
 
-def record_id(site: Any, entity: str, value: Any) -> int | None:
+def record_id(site: Any, entity: str, value: Any, *, include_archived_projects: bool = False) -> int | None:
     """The id of a record given as an id, a ``{"type", "id"}`` link, a row with ``id``, or a name.
 
     Names are looked up in the entity's name field(s) (for people: login,
-    then name); an unknown name raises ``ValueError`` with the closest names.
+    then name); an unknown name raises ``ValueError`` with the closest names,
+    and the name of an archived project raises ``ValueError`` saying so unless
+    ``include_archived_projects`` is true.
     """
     import numpy as np
     import pandas as pd
@@ -139,7 +144,7 @@ def record_id(site: Any, entity: str, value: Any) -> int | None:
             raise ValueError(f"The {entity} given has no id: {dict(value)!r}.")
         return int(rid)
     if isinstance(value, str):
-        return _id_by_name(site, entity, value)
+        return _id_by_name(site, entity, value, include_archived_projects)
     raise TypeError(f"Expected a {entity} id, link or name, not {type(value).__name__}.")
 
 
@@ -158,21 +163,50 @@ def _name_fields(site: Any, entity: str) -> list[str]:
     return [f for f in wanted if f in known]
 
 
-def _id_by_name(site: Any, entity: str, name: str) -> int:
+def _id_by_name(site: Any, entity: str, name: str, include_archived_projects: bool = False) -> int:
     fields = _name_fields(site, entity)
     if not fields:
         raise ValueError(f"{entity} records have no name field to look {name!r} up by; pass an id.")
     for f in fields:
-        hits = site.find(entity, [[f, "is", name]], [f], limit=2, progress=False)
+        hits = site.find(entity, [[f, "is", name]], [f], limit=2, progress=False,
+                         include_archived_projects=include_archived_projects)
         if len(hits) == 1:
             return int(hits["id"].iloc[0])
         if len(hits) > 1:
             raise ValueError(f"Several {entity} records are named {name!r} ({f}); pass an id instead.")
-    everyone = site.find(entity, None, fields, limit=site.page_size, progress=False)
+    if not include_archived_projects and _is_project(site, entity):
+        for f in fields:
+            hits = site.find(entity, [[f, "is", name]], [f], limit=1, progress=False, include_archived_projects=True)
+            if len(hits):
+                raise ValueError(_archived_message(entity, repr(name)))
+    everyone = site.find(entity, None, fields, limit=site.page_size, progress=False,
+                         include_archived_projects=True)  # suggest archived projects' names too
     names = sorted({str(v) for f in fields for v in everyone[f].dropna()})
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     did = (" Did you mean " + " or ".join(repr(c) for c in close) + "?") if close else ""
     raise ValueError(f"No {entity} named {name!r}.{did}")
+
+
+def _is_project(site: Any, entity: str) -> bool:
+    try:
+        return entity == schedule_fields(site).project_entity
+    except NotImplementedError:
+        return entity == "Project"
+
+
+def _archived_message(entity: str, which: str) -> str:
+    return (f"{entity} {which} is archived, and archived projects are left out by default; "
+            f"pass include_archived_projects=True to include it.")
+
+
+def _check_not_archived(site: Any, entity: str, pid: int) -> None:
+    """Raise ``ValueError`` when project ``pid`` is archived (called when a query of it came back empty)."""
+    hidden = site.find(entity, [["id", "is", pid]], ["id"], limit=1, progress=False)
+    if len(hidden):
+        return
+    archived = site.find(entity, [["id", "is", pid]], ["id"], limit=1, progress=False, include_archived_projects=True)
+    if len(archived):
+        raise ValueError(_archived_message(entity, f"id {pid}"))
 
 
 def work_day_rules(site: Any, start: Any, end: Any, project: Any = None, user: Any = None) -> Any:
@@ -332,23 +366,29 @@ def _link_types(site: Any, entity: str, sources: Mapping[str, str], links: Itera
     return out
 
 
-def tasks_frame(site: Any, project: Any = None, filters: Any = None) -> Any:
+def tasks_frame(site: Any, project: Any = None, filters: Any = None, *,
+                include_archived_projects: bool = False) -> Any:
     """``site.tasks``: the canonical schedule frame (:data:`TASK_COLUMNS`).
 
     ``filters`` use the backend's own field names and are combined with the
-    project with "and". The frame's provenance carries the work-day calendar
-    over the tasks' dates (the project's rules, or the studio's), which the
-    helpers and ``df.tf.gantt`` use.
+    project with "and". Tasks of archived projects are left out unless
+    ``include_archived_projects`` is true; naming an archived project without
+    it raises ``ValueError`` saying so. The frame's provenance carries the
+    work-day calendar over the tasks' dates (the project's rules, or the
+    studio's), which the helpers and ``df.tf.gantt`` use, and the site's today.
     """
     import pandas as pd
 
     fields = schedule_fields(site)
     entity = fields.task_entity
-    pid = record_id(site, fields.project_entity, project)
+    pid = record_id(site, fields.project_entity, project, include_archived_projects=include_archived_projects)
     sources, missing = _resolvable(site, entity, fields.task_fields)
     conditions = [] if pid is None else [[sources.get("project", "project"), "is",
                                           {"type": fields.project_entity, "id": pid}]]
-    raw = site.find(entity, _and(site, entity, filters, conditions), list(dict.fromkeys(sources.values())))
+    raw = site.find(entity, _and(site, entity, filters, conditions), list(dict.fromkeys(sources.values())),
+                    include_archived_projects=include_archived_projects)
+    if pid is not None and raw.empty and not include_archived_projects:
+        _check_not_archived(site, fields.project_entity, pid)
     df = _canonical(raw, TASK_COLUMNS, sources, _TASK_LINKS)
     df["done"] = pd.array(df["status"].astype("object").isin(list(fields.done_statuses)).to_numpy(),
                           dtype="boolean")
@@ -366,32 +406,47 @@ def tasks_frame(site: Any, project: Any = None, filters: Any = None) -> Any:
         "missing": missing,
         "link_types": _link_types(site, entity, sources, ("step", "project", "sequence")),
         "user_entity": fields.user_entity,
+        "hold_statuses": sorted(fields.hold_statuses),
         "calendar": None if calendar is None else calendar.to_dict(),
+        "today": _today(site),
     }
     _remember(site)
     return df
 
 
-def timelogs_frame(site: Any, project: Any = None, start: Any = None, end: Any = None) -> Any:
-    """``site.timelogs``: the canonical time-log frame (:data:`TIMELOG_COLUMNS`), dates inclusive."""
+def timelogs_frame(site: Any, project: Any = None, start: Any = None, end: Any = None, *, user: Any = None,
+                   include_archived_projects: bool = False) -> Any:
+    """``site.timelogs``: the canonical time-log frame (:data:`TIMELOG_COLUMNS`), dates inclusive.
+
+    ``user`` keeps one person's time logs (an id, a link, a login or a name).
+    Archived projects are handled like :func:`tasks_frame` does.
+    """
     fields = schedule_fields(site)
     entity = fields.timelog_entity
-    pid = record_id(site, fields.project_entity, project)
+    pid = record_id(site, fields.project_entity, project, include_archived_projects=include_archived_projects)
+    uid = record_id(site, fields.user_entity, user)
     sources, missing = _resolvable(site, entity, fields.timelog_fields)
     day = sources.get("date", "date")
     conditions: list[Any] = []
     if pid is not None:
         conditions.append([sources.get("project", "project"), "is", {"type": fields.project_entity, "id": pid}])
+    if uid is not None:
+        conditions.append([sources.get("user", "user"), "is", {"type": fields.user_entity, "id": uid}])
     if start is not None:
         conditions.append([day, "greater_than", (as_date(start) - timedelta(days=1)).isoformat()])
     if end is not None:
         conditions.append([day, "less_than", (as_date(end) + timedelta(days=1)).isoformat()])
-    raw = site.find(entity, conditions or None, list(dict.fromkeys(sources.values())))
+    raw = site.find(entity, conditions or None, list(dict.fromkeys(sources.values())),
+                    include_archived_projects=include_archived_projects)
+    if pid is not None and raw.empty and not include_archived_projects:
+        _check_not_archived(site, fields.project_entity, pid)
     df = _canonical(raw, TIMELOG_COLUMNS, sources, _TIMELOG_LINKS)
     df.attrs["trackframes"] = {
         **raw.attrs.get("trackframes", {}),
         "kind": "timelogs",
         "project": pid,
+        "user": uid,
+        "today": _today(site),
         "columns": dict(sources),
         "missing": missing,
         "link_types": _link_types(site, entity, sources, ("user", "task", "project")),
@@ -399,6 +454,12 @@ def timelogs_frame(site: Any, project: Any = None, start: Any = None, end: Any =
     }
     _remember(site)
     return df
+
+
+def _today(site: Any) -> str:
+    """The site's today (``site.today``, else the real date), as an ISO date."""
+    today = getattr(site, "today", None)
+    return (as_date(today) if today is not None else date.today()).isoformat()
 
 
 def _remember(site: Any) -> None:

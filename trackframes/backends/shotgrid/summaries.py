@@ -120,6 +120,7 @@ SCHEDULE_FIELDS = ScheduleFields(
     user_entity="HumanUser",
     user_name_fields=("login", "name"),
     done_statuses=DONE_STATUSES,
+    hold_statuses=frozenset({"hld"}),
 )
 
 #: Days of work-day rules asked for in one request.
