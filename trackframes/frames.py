@@ -18,13 +18,9 @@ from typing import Any, Iterable, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .schema import URL_PARTS, FieldKind, FieldSpec, arrow_schema, pandas_dtype
+from .schema import URL_PARTS, FieldKind, FieldSpec, UntypedValueWarning, arrow_schema, pandas_dtype
 
 __all__ = ["shape_table", "shape_batch", "empty_table", "concat_tables", "to_pandas", "UntypedValueWarning"]
-
-
-class UntypedValueWarning(UserWarning):
-    """A value the schema does not explain was kept as text."""
 
 
 def shape_table(nested: pa.Table, specs: Sequence[FieldSpec]) -> pa.Table:

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 __all__ = [
+    "UntypedValueWarning",
     "FieldKind",
     "FieldSpec",
     "ENTITY_STRUCT",
@@ -29,6 +30,10 @@ __all__ = [
     "pandas_dtype",
     "dtype_name",
 ]
+
+
+class UntypedValueWarning(UserWarning):
+    """A value the schema does not explain was kept as text (or dropped to null)."""
 
 
 class FieldKind(str, enum.Enum):

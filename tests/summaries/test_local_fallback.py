@@ -35,7 +35,8 @@ class WithoutSummaries:
 @pytest.fixture(scope="module")
 def local_site(sb: Any) -> Any:
     inner = sb.connect(progress=False)
-    site = Site(WithoutSummaries(inner.backend, Capability.SUMMARIZE), url=inner.url, progress=False)
+    site = Site(WithoutSummaries(inner.backend, Capability.SUMMARIZE), url=inner.url, progress=False,
+                today=inner.today)  # clustered_date groups are relative to the sandbox's today
     yield site
     inner.close()
 

@@ -70,6 +70,7 @@ __all__ = [
     "Grouping",
     "SummaryGroup",
     "SummaryResult",
+    "ScheduleFields",
 ]
 
 
@@ -249,6 +250,30 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class ScheduleFields:
+    """Which of a backend's fields fill the canonical frames.
+
+    ``task_fields`` and ``timelog_fields`` map a canonical column (or link
+    prefix such as ``"entity"``) to the backend's field name, which may be a
+    dotted linked field. A field the site lacks leaves its columns null (the
+    frame's ``attrs["trackframes"]["missing"]`` lists them). ``done_statuses``
+    fill the ``done`` column; ``hold_statuses`` mark open work that is paused
+    (it books no time in :func:`~trackframes.schedule.utilization`).
+    """
+
+    task_entity: str
+    task_fields: Mapping[str, str]
+    timelog_entity: str
+    timelog_fields: Mapping[str, str]
+    project_entity: str
+    project_name_fields: tuple[str, ...]
+    user_entity: str
+    user_name_fields: tuple[str, ...]
+    done_statuses: frozenset[str] = frozenset()
+    hold_statuses: frozenset[str] = frozenset()
+
+
 class Summarizer(Protocol):
     """SUMMARIZE: summaries computed by the server, checked against the schema before sending."""
 
@@ -262,7 +287,7 @@ class Scheduler(Protocol):
     def work_day_rules(self, start: Any, end: Any, project_id: Any = None,
                        user_id: Any = None) -> list[dict[str, Any]]: ...
 
-    def schedule_fields(self) -> Any: ...
+    def schedule_fields(self) -> ScheduleFields: ...
 
 
 class ProjectSchema(Protocol):

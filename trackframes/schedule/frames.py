@@ -8,13 +8,13 @@ Each backend says which of its fields fill them with a :class:`ScheduleFields`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable
 
+from ..backends.base import Capability, ScheduleFields, has, require
 from ..exceptions import SchemaError
+from ..suggest import hint, suggest
 from .calendar import Calendar, as_date
 
 __all__ = [
@@ -82,36 +82,9 @@ _TASK_LINKS = {"entity": ("id", "type", "name"), "sequence": ("id", "name"), "st
 _TIMELOG_LINKS = {"user": ("id", "name"), "task": ("id", "name"), "project": ("id", "name")}
 
 
-@dataclass(frozen=True)
-class ScheduleFields:
-    """Which of a backend's fields fill the canonical frames.
-
-    ``task_fields`` and ``timelog_fields`` map a canonical column (or link
-    prefix such as ``"entity"``) to the backend's field name, which may be a
-    dotted linked field. A field the site lacks leaves its columns null (the
-    frame's ``attrs["trackframes"]["missing"]`` lists them). ``done_statuses``
-    fill the ``done`` column; ``hold_statuses`` mark open work that is paused
-    (it books no time in :func:`~trackframes.schedule.utilization`).
-    """
-
-    task_entity: str
-    task_fields: Mapping[str, str]
-    timelog_entity: str
-    timelog_fields: Mapping[str, str]
-    project_entity: str
-    project_name_fields: tuple[str, ...]
-    user_entity: str
-    user_name_fields: tuple[str, ...]
-    done_statuses: frozenset[str] = frozenset()
-    hold_statuses: frozenset[str] = frozenset()
-
-
 def schedule_fields(site: Any) -> ScheduleFields:
-    """The backend's :class:`ScheduleFields` (``NotImplementedError`` when it has none)."""
-    fn = getattr(site.backend, "schedule_fields", None)
-    if fn is None:
-        raise NotImplementedError(f"The {site.backend.name} backend has no schedule frames yet.")
-    return fn()
+    """The backend's :class:`ScheduleFields` (a :class:`~trackframes.exceptions.CapabilityError` when it has none)."""
+    return require(site.backend, Capability.SCHEDULE).schedule_fields()
 
 
 # ---------------------------------------------------------------------------
@@ -182,16 +155,13 @@ def _id_by_name(site: Any, entity: str, name: str, include_archived_projects: bo
     everyone = site.find(entity, None, fields, limit=site.page_size, progress=False,
                          include_archived_projects=True)  # suggest archived projects' names too
     names = sorted({str(v) for f in fields for v in everyone[f].dropna()})
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
-    did = (" Did you mean " + " or ".join(repr(c) for c in close) + "?") if close else ""
-    raise ValueError(f"No {entity} named {name!r}.{did}")
+    raise ValueError(f"No {entity} named {name!r}.{hint(suggest(name, names))}")
 
 
 def _is_project(site: Any, entity: str) -> bool:
-    try:
-        return entity == schedule_fields(site).project_entity
-    except NotImplementedError:
-        return entity == "Project"
+    if not has(site.backend, Capability.SCHEDULE):
+        return False
+    return entity == schedule_fields(site).project_entity
 
 
 def _archived_message(entity: str, which: str) -> str:
@@ -221,10 +191,7 @@ def work_day_rules(site: Any, start: Any, end: Any, project: Any = None, user: A
     fields = schedule_fields(site)
     pid = record_id(site, fields.project_entity, project)
     uid = record_id(site, fields.user_entity, user)
-    fn = getattr(site.backend, "work_day_rules", None)
-    if fn is None:
-        raise NotImplementedError(f"The {site.backend.name} backend has no work-day rules yet.")
-    rules = fn(lo, hi, project_id=pid, user_id=uid)
+    rules = require(site.backend, Capability.SCHEDULE).work_day_rules(lo, hi, project_id=pid, user_id=uid)
     days = [_rule_day(r.get("date")) for r in rules]
     keep = [i for i, d in enumerate(days) if d is not None]
     df = pd.DataFrame({
