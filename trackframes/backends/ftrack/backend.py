@@ -1,0 +1,273 @@
+"""The ftrack backend: schema, validation, fetch plans and counts over the operations API.
+
+Cheap to build: nothing is sent until the schema or records are asked for
+(:mod:`.session`). Entity types are the server's schema ids (``Task``,
+``Shot``, ``AssetBuild``, ``Timelog``...); fields are attribute paths
+(``name``, ``status.name``, ``parent.parent.name``,
+``custom_attributes.fstart``), typed by the attribute they reach (:mod:`.schema`);
+``"*"`` is ``id`` and the type's own scalar and reference attributes. Filters
+compile to the query language (:mod:`.compile`); pages are fetched by id
+ranges and keyset (:mod:`.plan`) and decoded with references resolved
+(:mod:`.decode`). Ids are UUID text.
+
+>>> import trackframes as tf
+>>> site = tf.connect("https://studio.example.com", backend="ftrack", auth=tf.ApiKey("jane", "k3y"))
+>>> site.backend
+<FtrackBackend https://studio.example.com>
+>>> "k3y" in repr(site.backend.operations)
+False
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Sequence
+
+from ...auth import Credential
+from ...calls import describe
+from ...config import Settings
+from ...connections import track
+from ...exceptions import CapabilityError, QueryError, SchemaError
+from ...paging import Page as PagingPage, fetch_pages
+from ...query.filters import Condition, Group, Node, parse_filters, split
+from ...schema import FieldKind, FieldSpec
+from ...transport import Transport
+from ..base import Capability, EntityInfo, Plan, Query
+from . import ql
+from .cache import SchemaCache, cache_dir
+from .compile import Compiler, archived_clause
+from .custom import CONFIG_QUERY, Configuration, entity_kind, parse_configurations, specs_for
+from .decode import Page, PageDecoder, resolved
+from .plan import DEFAULT_RANGES, MAX_RANGES, Request, Walker
+from .schema import CUSTOM, ID_SPEC, Model, Path
+from .session import Operations
+
+__all__ = ["FtrackBackend", "MAX_PAGE_SIZE", "COUNT_KEYS"]
+
+#: The largest page trackframes asks an ftrack server for (servers may send fewer).
+MAX_PAGE_SIZE = 1000
+#: Attributes a record count groups by (the first one the type has): strict-API aggregates need a
+#: ``group by``, and these have few distinct values.
+COUNT_KEYS = ("project_id", "context_type", "object_type_id", "resource_type", "type_id", "status_id",
+              "context_id", "user_id", "entity_type", "is_active")
+
+
+class FtrackBackend:
+    """Talks to one ftrack server. Cheap to build: nothing is sent until asked."""
+
+    name = "ftrack"
+    MAX_PAGE_SIZE = MAX_PAGE_SIZE
+    id_kind = FieldKind.TEXT
+    capabilities = frozenset({Capability.READ})
+
+    def __init__(self, settings: Settings, credential: Credential, transport: Transport, *,
+                 cache: SchemaCache | None = None) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.operations = Operations(settings.url, credential, transport,  # type: ignore[arg-type]
+                                     cache if cache is not None else SchemaCache(cache_dir()))
+        self._lock = threading.Lock()
+        self._model: Model | None = None
+        self._configs: list[Configuration] | None = None
+        session = getattr(transport, "session", None)
+        if session is not None:
+            track(session)  # an interrupted fetch aborts its requests in flight
+
+    def __repr__(self) -> str:
+        return f"<FtrackBackend {self.settings.url}>"
+
+    # -- schema ------------------------------------------------------------------------------
+    @property
+    def model(self) -> Model:
+        """The server's schema (``query_server_information`` and ``query_schemas`` on first use)."""
+        with self._lock:
+            if self._model is None:
+                self._model = Model(self.operations.schemas())
+            return self._model
+
+    def entities(self) -> dict[str, EntityInfo]:
+        model = self.model
+        return {name: EntityInfo(name, name) for name in sorted(model.types)}
+
+    def fields(self, entity: str) -> dict[str, FieldSpec]:
+        return dict(self.model.fields(entity))
+
+    def configurations(self) -> list[Configuration]:
+        """The custom attribute configurations (read once, on first use)."""
+        with self._lock:
+            configs = self._configs
+        if configs is None:
+            pages = self.query([CONFIG_QUERY], what="Reading the custom attribute configurations")
+            configs = parse_configurations(pages[0])
+            with self._lock:
+                self._configs = configs
+        return configs
+
+    def custom_specs(self, entity: str) -> dict[str, FieldSpec]:
+        """``{key: spec}`` of ``entity``'s custom attributes (empty for a type without them)."""
+        model = self.model
+        model.check_type(entity)
+        if CUSTOM not in model.props[entity]:
+            return {}
+        kind, object_type = entity_kind(model, entity)
+        return specs_for(self.configurations(), entity, entity_kind=kind, object_type_id=object_type)
+
+    def path(self, entity: str, name: str, *, allow_collections: bool = False) -> Path:
+        """The :class:`~.schema.Path` of a field (custom attributes typed by their configuration)."""
+        model = self.model
+        parts = name.split(".") if isinstance(name, str) else []
+        custom = None
+        if CUSTOM in parts[:-1]:
+            owner = entity
+            for part in parts[: parts.index(CUSTOM)]:
+                prop = model.prop(owner, part, name)
+                owner = str(prop.target)
+            custom = self.custom_specs(owner)
+        return model.resolve(entity, name, custom=custom, allow_collections=allow_collections)
+
+    # -- validation ------------------------------------------------------------------------------
+    def resolve_fields(self, entity: str, fields: Sequence[str] | str | None) -> list[FieldSpec]:
+        model = self.model
+        model.check_type(entity)
+        if fields is None or fields == "*" or (not isinstance(fields, str) and list(fields) == ["*"]):
+            fields = model.star(entity)
+        elif isinstance(fields, str):
+            fields = [f.strip() for f in fields.split(",") if f.strip()]
+        out: list[FieldSpec] = [ID_SPEC]
+        seen = {"id"}
+        for name in fields:
+            if not isinstance(name, str):
+                raise TypeError(f"Field names must be strings, not {name!r}.")
+            if name == "*":
+                return self.resolve_fields(entity, "*")
+            if name in seen:
+                continue
+            seen.add(name)
+            out.append(self.path(entity, name).spec)
+        return out
+
+    def compiler(self, entity: str) -> Compiler:
+        return Compiler(self.model, entity, lambda name: self.path(entity, name, allow_collections=True))
+
+    def check_filters(self, entity: str, filters: Any) -> Group:
+        """The filter tree of ``filters`` after checking it against the schema (fields, relations, values)."""
+        self.model.check_type(entity)
+        tree = parse_filters(filters)
+        self.compiler(entity).check(tree)
+        return tree
+
+    def can_push(self, entity: str, condition: Condition) -> bool:
+        """Whether the query language says ``condition`` exactly; otherwise the local engine applies it."""
+        return self.compiler(entity).can_push(condition)
+
+    def split_filters(self, entity: str, tree: Node) -> tuple[Group, Group]:
+        """``(sent to the server, left to the local engine)``; see :mod:`.compile`."""
+        compiler = self.compiler(entity)
+        return split(tree, compiler.can_push)
+
+    def where(self, entity: str, tree: Any) -> str | None:
+        """The ``where`` clause of a checked tree (every condition must be one the server can take)."""
+        tree = tree if isinstance(tree, (Group, Condition)) else parse_filters(tree)
+        return self.compiler(entity).where(tree)
+
+    def check_page_size(self, page_size: int) -> None:
+        """Refuse a ``page_size`` above what an ftrack server is asked for at once."""
+        if isinstance(page_size, int) and not isinstance(page_size, bool) and page_size > MAX_PAGE_SIZE:
+            raise ValueError(f"page_size={page_size} is more than {MAX_PAGE_SIZE}, the most records trackframes "
+                             f"asks an ftrack server for in one page. Use a page_size from 1 to {MAX_PAGE_SIZE}.")
+
+    # -- reading ------------------------------------------------------------------------------------
+    def query(self, expressions: Sequence[str], *, what: str, strict: bool = False) -> list[list[dict[str, Any]]]:
+        """The ``data`` of several queries sent in one POST, each as returned (no paging)."""
+        results = self.operations.call([{"action": "query", "expression": e} for e in expressions],
+                                       what=what, strict=strict)
+        out = []
+        for result in results:
+            data = result.get("data") if isinstance(result, dict) else None
+            out.append(resolved(data, self.model) if isinstance(data, list) else [])
+        return out
+
+    def _paths(self, query: Query) -> list[Path]:
+        return [self.path(query.entity, s.name) for s in query.fields if s.name != "id"]
+
+    def _pushed(self, query: Query) -> str | None:
+        """The ``where`` clause of a query: its filters, and archived projects left out unless asked for."""
+        if query.retired:
+            raise CapabilityError("The ftrack backend cannot list retired (deleted) records: an ftrack server "
+                                  "keeps no such listing. Leave retired=False.", backend=self.name,
+                                  capability="read")
+        tree = query.filters if isinstance(query.filters, (Group, Condition)) else parse_filters(query.filters)
+        pushed, residual = self.split_filters(query.entity, tree)
+        if residual.items:
+            raise SchemaError(f"These filters cannot be sent to the ftrack server and need the local engine: "
+                              f"{residual.to_dict()['conditions']!r}.", name=str(residual.items[0]))
+        clauses = [self.where(query.entity, pushed)]
+        if not query.include_archived_projects:
+            clauses.append(archived_clause(self.model, query.entity))
+        clauses = [c for c in clauses if c]
+        return ql.and_(*clauses) if clauses else None
+
+    def plan(self, query: Query, page_size: int) -> Plan:
+        self.check_page_size(page_size)
+        decoder = PageDecoder(self.model, self._paths(query))
+        what = describe(f"Fetching {query.entity}")
+        source = self.operations.source(what)
+        order = [getattr(k, "text", k) for k in query.order]
+        limit = query.limit if not order or order == ["id"] else None  # other orders: all rows, sorted here
+        walker = Walker(query.entity, decoder.projections(), self._pushed(query), page_size, source, limit)
+        if limit == 0:
+            return Plan([], _nothing, total=0, server_sorted=True, assemble=decoder.assemble)
+
+        def get(request: Request) -> Page:
+            body = self.operations.post([{"action": "query", "expression": walker.expression(request)}], what=what)
+            (page,) = decoder.parse(body, source)
+            return page
+
+        def fetch(request: Any) -> PagingPage[Any]:
+            if isinstance(request, _Ready):
+                return PagingPage(request.page, request.page.rows, key=(0, 0))
+            page = get(request)
+            return walker.page(request, page, page.ids, page.next_offset)
+
+        # the first page, fetched now, tells how far the rows spread (see plan.py)
+        first_request = walker.first()
+        first = get(first_request)
+        rest = walker.fan_out(first_request, first.ids, first.next_offset,
+                              min(MAX_RANGES, DEFAULT_RANGES * max(1, self.settings.concurrency)))
+        return Plan([_Ready(first), *rest], fetch, total=None if rest else first.rows, assemble=decoder.assemble)
+
+    def count(self, query: Query) -> int:
+        """How many records match: a strict-API grouped count, else the ids counted page by page."""
+        where = self._pushed(query)
+        entity = query.entity
+        key = next((k for k in COUNT_KEYS if k in self.model.props[entity]
+                    and not self.model.props[entity][k].is_many and not self.model.props[entity][k].is_reference),
+                   None)
+        if key is not None:
+            expression = ql.select(entity, [ql.aggregate("count", "id")], where=where, group_by=[key])
+            try:
+                (rows,) = self.query([expression], what=f"Counting {entity}", strict=True)
+            except QueryError:
+                rows = None
+            if rows is not None:
+                return sum(int(r.get("count_id") or 0) for r in rows if isinstance(r, dict))
+        id_only = Query(entity, query.filters, (ID_SPEC,), (), None, query.include_archived_projects, query.retired)
+        plan = self.plan(id_only, MAX_PAGE_SIZE)
+        return sum(p.rows for p in fetch_pages(plan.requests, plan.fetch, concurrency=self.settings.concurrency))
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+class _Ready:
+    """A page fetched while planning."""
+
+    __slots__ = ("page",)
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+
+def _nothing(request: Any) -> PagingPage[Any]:  # pragma: no cover - a plan without requests never fetches
+    raise AssertionError("nothing to fetch")
+
