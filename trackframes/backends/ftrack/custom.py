@@ -75,16 +75,19 @@ def parse_configurations(rows: Iterable[Any]) -> list[Configuration]:
     return out
 
 
-def entity_kind(model: Any, entity: str) -> tuple[str | None, str | None]:
-    """(the configurations' ``entity_type`` for ``entity``, its object type id) — ``task`` for typed contexts."""
+def entity_kind(model: Any, entity: str) -> tuple[tuple[str, ...], str | None]:
+    """(the configurations' ``entity_type`` values for ``entity``, its object type id): ``task`` for typed
+    contexts, ``task`` and ``show`` for an abstract ``Context``."""
     if entity in ENTITY_KINDS:
-        return ENTITY_KINDS[entity], None
+        return (ENTITY_KINDS[entity],), None
     if model.is_a(entity, "TypedContext"):
-        return "task", model.object_type_id(entity)
-    return None, None
+        return ("task",), model.object_type_id(entity)
+    if entity == "Context":
+        return ("task", "show"), None
+    return (), None
 
 
-def specs_for(configs: Iterable[Configuration], entity: str, *, entity_kind: str | None,
+def specs_for(configs: Iterable[Configuration], entity: str, *, entity_kind: str | tuple[str, ...] | None,
               object_type_id: str | None) -> dict[str, FieldSpec]:
     """``{key: spec}`` of the custom attributes of ``entity`` (spec names are ``custom_attributes.<key>``).
 
@@ -92,9 +95,10 @@ def specs_for(configs: Iterable[Configuration], entity: str, *, entity_kind: str
     abstract type (``TypedContext``, no object type) has the keys of every typed
     context. A key configured twice with different types becomes text.
     """
+    kinds = (entity_kind,) if isinstance(entity_kind, str) else tuple(entity_kind or ())
     out: dict[str, FieldSpec] = {}
     for config in configs:
-        if entity_kind is None or config.entity_type != entity_kind:
+        if config.entity_type not in kinds:
             continue
         if object_type_id is not None and config.object_type_id not in (None, object_type_id):
             continue
