@@ -144,6 +144,25 @@ class FtrackBackend:
                 continue
             seen.add(name)
             out.append(self.path(entity, name).spec)
+        return self._without_collisions(out)
+
+    def _without_collisions(self, specs: list[FieldSpec]) -> list[FieldSpec]:
+        """Drop a dotted field whose column a requested link already gives (``status.name`` next to
+        ``status``: the link's ``status.id`` and ``status.name`` columns hold the same values); refuse one
+        whose column would hold something else under the same name."""
+        links = {s.name: s for s in specs if s.kind is FieldKind.ENTITY}
+        out = []
+        for spec in specs:
+            head, _, part = spec.name.rpartition(".")
+            link = links.get(head)
+            if link is None or part not in ("id", "type", "name") or spec.kind is FieldKind.ENTITY:
+                out.append(spec)
+                continue
+            targets = {self.model.name_attribute(t) for t in link.valid_types} or {None}
+            if part == "id" or (part == "name" and targets == {"name"}):
+                continue  # the link's own column holds exactly this
+            raise SchemaError(f"Fields {head!r} and {spec.name!r} would both make a column {spec.name!r} (the "
+                              f"link's {part}); ask for one of them.", name=spec.name, suggestions=[head])
         return out
 
     def compiler(self, entity: str) -> Compiler:
