@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from trackframes.backends.base import Query
 from trackframes.paging import fetch_pages
@@ -35,7 +36,7 @@ def shaped(table: pa.Table, specs: Sequence[FieldSpec]) -> pa.Table:
         if spec.kind is FieldKind.ENTITY:
             for part in ("id", "type", "name"):
                 names.append(f"{spec.name}.{part}")
-                arrays.append(col.field(part))
+                arrays.append(pc.struct_field(col, part))  # nulls of the link stay null
         else:
             names.append(spec.name)
             arrays.append(col)

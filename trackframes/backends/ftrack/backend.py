@@ -32,7 +32,7 @@ from ...paging import Page as PagingPage, fetch_pages
 from ...query.filters import Condition, Group, Node, parse_filters, split
 from ...schema import FieldKind, FieldSpec
 from ...transport import Transport
-from ..base import Capability, EntityInfo, Plan, Query
+from ..base import Capability, EntityInfo, Plan, Query, SummaryResult
 from . import ql
 from .cache import SchemaCache, cache_dir
 from .compile import Compiler, archived_clause
@@ -58,7 +58,7 @@ class FtrackBackend:
     name = "ftrack"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
     id_kind = FieldKind.TEXT
-    capabilities = frozenset({Capability.READ})
+    capabilities = frozenset({Capability.READ, Capability.SUMMARIZE})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport, *,
                  cache: SchemaCache | None = None) -> None:
@@ -276,6 +276,25 @@ class FtrackBackend:
 
     def close(self) -> None:
         self.transport.close()
+
+    # -- summaries (see summaries.py) -------------------------------------------------------------
+    def can_summarize(self, entity: str, summaries: Sequence[Any], grouping: Sequence[Any]) -> bool:
+        """Whether the server computes these summaries and groupings; otherwise the local engine does."""
+        from .summaries import can_summarize
+
+        return can_summarize(self, entity, summaries, grouping)
+
+    def summarize(self, entity: str, filters: Any, summaries: Sequence[Any], grouping: Sequence[Any], *,
+                  include_archived_projects: bool = False) -> SummaryResult:
+        """Server-side summaries (strict-API ``group by``); ``filters`` as :meth:`check_filters` returns them."""
+        from .summaries import summarize
+
+        if not self.can_summarize(entity, summaries, grouping):
+            raise CapabilityError(f"The ftrack backend cannot compute these summaries of {entity} on the server; "
+                                  "the local engine computes them (site.summarize falls back to it).",
+                                  backend=self.name, capability="summarize")
+        query = Query(entity, filters, (ID_SPEC,), (), None, include_archived_projects, False)
+        return summarize(self, entity, self._pushed(query), summaries, grouping)
 
 
 class _Ready:
