@@ -73,3 +73,35 @@ def rich_records() -> dict[str, list[dict[str, Any]]]:
 
 def rich_store() -> Store:
     return Store(standard_schemas(), rich_records(), standard_relations())
+
+
+#: Calendar events: name, first day, last day, leave, everyone, project key, people.
+EVENTS = [
+    ("Labour Day", datetime(2024, 5, 1, tzinfo=timezone.utc), datetime(2024, 5, 1, 23, tzinfo=timezone.utc),
+     True, True, None, ()),
+    ("Crunch", datetime(2024, 5, 11, tzinfo=timezone.utc), datetime(2024, 5, 11, 18, tzinfo=timezone.utc),
+     False, False, "copper", ()),
+    ("Offsite", datetime(2024, 5, 8, tzinfo=timezone.utc), datetime(2024, 5, 8, 18, tzinfo=timezone.utc),
+     True, False, "copper", ()),
+    ("Vacation", datetime(2024, 5, 13, tzinfo=timezone.utc), datetime(2024, 5, 15, 18, tzinfo=timezone.utc),
+     True, False, None, ("omar",)),
+    ("Team meeting", datetime(2024, 5, 14, tzinfo=timezone.utc), datetime(2024, 5, 14, 1, tzinfo=timezone.utc),
+     False, True, None, ()),
+]
+
+
+def calendar_records() -> dict[str, list[dict[str, Any]]]:
+    """The hand-built production with a studio holiday, a project crunch Saturday and offsite, a vacation."""
+    out = records()
+    out["CalendarEvent"] = [
+        {"id": uid("event", name), "name": name, "start": first, "end": last, "leave": leave, "everyone": everyone,
+         "project_id": uid("project", project) if project else None}
+        for name, first, last, leave, everyone, project, _ in EVENTS]
+    out["CalendarEventResource"] = [
+        {"id": uid("event-resource", f"{name}/{person}"), "calendar_event_id": uid("event", name),
+         "resource_id": uid("user", person)} for name, *_, people in EVENTS for person in people]
+    return out
+
+
+def calendar_store() -> Store:
+    return Store(standard_schemas(), calendar_records(), standard_relations())

@@ -32,14 +32,16 @@ from ...paging import Page as PagingPage, fetch_pages
 from ...query.filters import Condition, Group, Node, parse_filters, split
 from ...schema import FieldKind, FieldSpec
 from ...transport import Transport
-from ..base import Capability, EntityInfo, Plan, Query, SummaryResult
+from ..base import Capability, EntityInfo, Plan, Query, ScheduleFields, SummaryResult
 from . import ql
 from .cache import SchemaCache, cache_dir
 from .compile import Compiler, archived_clause
+from .calendar import WorkCalendar
 from .custom import CONFIG_QUERY, Configuration, entity_kind, parse_configurations, specs_for
 from .decode import Page, PageDecoder, resolved
+from .derived import derived_for
 from .plan import DEFAULT_RANGES, MAX_RANGES, Request, Walker
-from .schema import CUSTOM, ID_SPEC, Model, Path
+from .schema import CUSTOM, ID_SPEC, Model, Path, Prop
 from .session import Operations
 
 __all__ = ["FtrackBackend", "MAX_PAGE_SIZE", "COUNT_KEYS"]
@@ -58,7 +60,7 @@ class FtrackBackend:
     name = "ftrack"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
     id_kind = FieldKind.TEXT
-    capabilities = frozenset({Capability.READ, Capability.SUMMARIZE})
+    capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport, *,
                  cache: SchemaCache | None = None) -> None:
@@ -69,6 +71,8 @@ class FtrackBackend:
         self._lock = threading.Lock()
         self._model: Model | None = None
         self._configs: list[Configuration] | None = None
+        self._schedule_fields: ScheduleFields | None = None
+        self._calendar: WorkCalendar | None = None
         session = getattr(transport, "session", None)
         if session is not None:
             track(session)  # an interrupted fetch aborts its requests in flight
@@ -90,7 +94,11 @@ class FtrackBackend:
         return {name: EntityInfo(name, name) for name in sorted(model.types)}
 
     def fields(self, entity: str) -> dict[str, FieldSpec]:
-        return dict(self.model.fields(entity))
+        """The type's attributes, then its computed fields (:mod:`.derived`)."""
+        out = dict(self.model.fields(entity))
+        for name, item in derived_for(self.model, entity).items():
+            out[name] = item.spec(entity)
+        return out
 
     def configurations(self) -> list[Configuration]:
         """The custom attribute configurations (read once, on first use)."""
@@ -113,8 +121,14 @@ class FtrackBackend:
         return specs_for(self.configurations(), entity, entity_kind=kind, object_type_id=object_type)
 
     def path(self, entity: str, name: str, *, allow_collections: bool = False) -> Path:
-        """The :class:`~.schema.Path` of a field (custom attributes typed by their configuration)."""
+        """The :class:`~.schema.Path` of a field (custom attributes typed by their configuration,
+        computed fields by :mod:`.derived`)."""
         model = self.model
+        model.check_type(entity)
+        derived = derived_for(model, entity).get(name) if isinstance(name, str) else None
+        if derived is not None:
+            step = Prop(entity, name, "computed")
+            return Path(name, (step,), derived.spec(entity), extra={"derived": derived})
         parts = name.split(".") if isinstance(name, str) else []
         custom = None
         if CUSTOM in parts[:-1]:
@@ -228,7 +242,9 @@ class FtrackBackend:
 
     def plan(self, query: Query, page_size: int) -> Plan:
         self.check_page_size(page_size)
-        decoder = PageDecoder(self.model, self._paths(query))
+        paths = self._paths(query)
+        needs = {n for p in paths if p.extra.get("derived") for n in p.extra["derived"].needs}
+        decoder = PageDecoder(self.model, paths, self.derived_context(needs))
         what = describe(f"Fetching {query.entity}")
         source = self.operations.source(what)
         order = [getattr(k, "text", k) for k in query.order]
@@ -276,6 +292,61 @@ class FtrackBackend:
 
     def close(self) -> None:
         self.transport.close()
+
+    # -- schedules (see schedule.py and calendar.py) ---------------------------------------------------
+    def schedule_fields(self) -> ScheduleFields:
+        """The fields behind ``site.tasks()`` and ``site.timelogs()`` (statuses read once per connection)."""
+        with self._lock:
+            cached = self._schedule_fields
+        if cached is None:
+            from .schedule import schedule_fields
+
+            cached = schedule_fields(self)
+            with self._lock:
+                self._schedule_fields = cached
+        return cached
+
+    def calendar(self) -> WorkCalendar:
+        """The server's calendar (its events read once per connection)."""
+        with self._lock:
+            cached = self._calendar
+        if cached is None:
+            from .schedule import work_calendar
+
+            cached = work_calendar(self)
+            with self._lock:
+                self._calendar = cached
+        return cached
+
+    def work_day_rules(self, start: Any, end: Any, project_id: Any = None, user_id: Any = None
+                       ) -> list[dict[str, Any]]:
+        """Work-day rules for each day from ``start`` to ``end`` (dates, inclusive): Monday to Friday, with
+        the calendar's leave and weekend events (see :mod:`.calendar`)."""
+        from .schedule import work_day_rules
+
+        return work_day_rules(self, start, end, project_id, user_id)
+
+    def derived_context(self, needs: set[str]) -> dict[str, Any]:
+        """What computed fields read besides the records (:mod:`.derived`), loaded in one POST."""
+        expressions: list[tuple[str, str]] = []
+        if "resources" in needs:
+            expressions += [("users", "select username from User"), ("groups", "select name from Group")]
+        if "projects" in needs:
+            expressions.append(("projects", "select name from Project"))
+        expressions = [(k, e) for k, e in expressions if e.split(" from ")[1] in self.model.props]
+        context: dict[str, Any] = {}
+        if "calendar" in needs:
+            context["calendar"] = self.calendar()
+        if not expressions:
+            return context
+        results = dict(zip([k for k, _ in expressions],
+                           self.query([e for _, e in expressions], what="Reading names and calendars")))
+        if "users" in results or "groups" in results:
+            context["resources"] = {**{r.get("id"): ("User", r.get("username")) for r in results.get("users", [])},
+                                    **{r.get("id"): ("Group", r.get("name")) for r in results.get("groups", [])}}
+        if "projects" in results:
+            context["projects"] = {r.get("id"): r.get("name") for r in results["projects"]}
+        return context
 
     # -- summaries (see summaries.py) -------------------------------------------------------------
     def can_summarize(self, entity: str, summaries: Sequence[Any], grouping: Sequence[Any]) -> bool:

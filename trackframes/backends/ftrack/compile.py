@@ -108,11 +108,14 @@ class Compiler:
         if not valid:
             raise SchemaError(f"Cannot filter on {tree.path!r}: {path.spec.data_type} fields cannot be filtered on.",
                               name=tree.path)
+        derived = path.extra.get("derived")
         if tree.op not in valid:
             hints = suggest(tree.op, valid)
             raise SchemaError(f"Relation {tree.op!r} does not apply to {tree.path!r}, a {path.spec.data_type} "
                               f"field.{hint(hints)} Valid relations: {', '.join(valid)}.", name=tree.op,
                               suggestions=hints or list(valid))
+        if derived is not None:
+            return  # a computed field: written on its attributes, or evaluated by the local engine
         if self.can_push(tree):
             self._leaf(path, NEGATIONS.get(tree.op, tree.op), tree)  # values are checked while writing
         elif path.through_collection:
@@ -125,6 +128,10 @@ class Compiler:
         if condition.op in RESIDUAL_RELATIONS:
             return False
         path = self.resolve(condition.path)
+        derived = path.extra.get("derived")
+        if derived is not None:
+            return (derived.where is not None and condition.op not in NEGATIONS
+                    and derived.where(condition) is not None)
         kind = path.spec.kind
         if kind in (FieldKind.TAG_LIST, FieldKind.JSON, FieldKind.UNKNOWN, FieldKind.URL):
             return False
@@ -156,6 +163,9 @@ class Compiler:
             raise SchemaError(f"Filter {cond.to_list()!r} cannot be written in ftrack's query language; "
                               "the local engine evaluates it.", name=cond.path)
         path = self.resolve(cond.path)
+        derived = path.extra.get("derived")
+        if derived is not None:
+            return str(derived.where(cond))
         negative = cond.op in NEGATIONS
         clause, two_valued = self._leaf(path, NEGATIONS.get(cond.op, cond.op), cond)
         if not negative:

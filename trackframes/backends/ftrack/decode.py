@@ -215,9 +215,10 @@ def link_of(entity: dict[str, Any], model: Model) -> dict[str, Any] | None:
 class PageDecoder:
     """Decodes the pages of one query (its paths are fixed); thread-safe."""
 
-    def __init__(self, model: Model, paths: Sequence[Path]) -> None:
+    def __init__(self, model: Model, paths: Sequence[Path], context: dict[str, Any] | None = None) -> None:
         self.model = model
         self.paths = [p for p in paths if p.dotted != "id"]
+        self.context = context or {}
 
     # -- what to ask for ---------------------------------------------------------------
     def projections(self) -> list[str]:
@@ -289,6 +290,16 @@ class PageDecoder:
     # -- columns -------------------------------------------------------------------------
     def _column(self, reader: _Reader, data: list[dict[str, Any]], path: Path) -> pa.Array:
         kind = path.spec.kind
+        derived = path.extra.get("derived")
+        if derived is not None:
+            raw = [derived.compute(reader, r, self.context) for r in data]
+            if kind is FieldKind.ENTITY:
+                return pa.array(raw, LINK)
+            if kind is FieldKind.MULTI_ENTITY:
+                return pa.array(raw, _LINKS)
+            if kind is FieldKind.DATE:
+                return pc.cast(pa.array(raw, pa.string()), pa.date32())
+            return _typed(path, kind, raw)
         if path.custom_key is not None:
             owner = [p.name for p in path.steps[:-1]]
             raw = [_custom_value(reader, reader.walk(r, owner) if owner else r, path.custom_key) for r in data]
@@ -307,6 +318,9 @@ class PageDecoder:
 
 
 def _projections(model: Model, path: Path) -> list[str]:
+    derived = path.extra.get("derived")
+    if derived is not None:
+        return list(derived.projections)
     dotted = ".".join(p.name for p in path.steps)
     last = path.steps[-1]
     if last.name == CUSTOM:
