@@ -97,35 +97,47 @@ def index_entities(data: Any, model: Model, unknown: set[str]) -> dict[tuple[Any
     index: dict[tuple[Any, ...], dict[str, Any]] = {}
     keys: dict[str, tuple[str, ...]] = {}
     stack = [data]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
+        item = pop()
+        if item.__class__ is list:
+            extend(item)
             continue
-        if not isinstance(item, dict):
+        if item.__class__ is not dict:
             continue
         kind = item.get(_META)
-        if isinstance(kind, str):
+        if kind is not None and kind.__class__ is str:
             pk = keys.get(kind)
             if pk is None:
                 if kind in model.schemas:
                     pk = model.primary_key(kind)
                 else:
                     unknown.add(kind)
-                    pk = ("id",)
+                    pk = _ID
                 keys[kind] = pk
-            ident = (kind, *(_hashable(item.get(k)) for k in pk))
+            ident = _ident(kind, pk, item)
             merged = index.get(ident)
             if merged is None:
-                index[ident] = dict(item)
+                index[ident] = item.copy()
             elif len(item) > len(pk) + 1:
                 for attr, value in item.items():
                     if attr not in merged or (merged[attr] is None and value is not None):
                         merged[attr] = value
         for value in item.values():
-            if isinstance(value, (dict, list)):
-                stack.append(value)
+            if value.__class__ is dict or value.__class__ is list:
+                push(value)
     return index
+
+
+_ID = ("id",)
+_SIMPLE = (str, int)
+
+
+def _ident(kind: str, pk: tuple[str, ...], item: dict[str, Any]) -> tuple[Any, ...]:
+    if pk is _ID or pk == _ID:
+        value = item.get("id")
+        return (kind, value if value.__class__ in _SIMPLE or value is None else _hashable(value))
+    return (kind, *(_hashable(item.get(k)) for k in pk))
 
 
 def resolved(data: list[Any], model: Model) -> list[Any]:
@@ -171,21 +183,22 @@ class _Reader:
         self._pk: dict[str, tuple[str, ...]] = {}
 
     def entity(self, value: Any) -> Any:
-        if isinstance(value, dict):
+        if value.__class__ is dict:
             kind = value.get(_META)
-            if isinstance(kind, str):
+            if kind is not None and kind.__class__ is str:
                 pk = self._pk.get(kind)
                 if pk is None:
-                    pk = self.model.primary_key(kind) if kind in self.model.schemas else ("id",)
+                    pk = self.model.primary_key(kind) if kind in self.model.schemas else _ID
                     self._pk[kind] = pk
-                return self.index.get((kind, *(_hashable(value.get(k)) for k in pk)), value)
+                return self.index.get(_ident(kind, pk, value), value)
         return value
 
     def walk(self, record: dict[str, Any], attrs: Sequence[str]) -> Any:
         value: Any = record
+        entity = self.entity
         for attr in attrs:
-            value = self.entity(value)
-            if not isinstance(value, dict):
+            value = entity(value)
+            if value.__class__ is not dict:
                 return None
             value = value.get(attr)
         return value
