@@ -73,6 +73,7 @@ class FtrackBackend:
         self._configs: list[Configuration] | None = None
         self._schedule_fields: ScheduleFields | None = None
         self._calendar: WorkCalendar | None = None
+        self._parse_query: bool | None = None  # whether the server offers parse_query (None: not known yet)
         session = getattr(transport, "session", None)
         if session is not None:
             track(session)  # an interrupted fetch aborts its requests in flight
@@ -203,6 +204,34 @@ class FtrackBackend:
         tree = tree if isinstance(tree, (Group, Condition)) else parse_filters(tree)
         return self.compiler(entity).where(tree)
 
+    def check_where(self, entity: str, where: str) -> str:
+        """A native ``where`` clause (ftrack's query language), checked by the server's ``parse_query`` when it
+        offers it; returned as given. The clause is always sent in parentheses, so it cannot reach past them.
+
+        A server without ``parse_query`` (it answers an unknown action with an error) gets the clause
+        unchecked: an error in it then comes back with the first page.
+        """
+        self.model.check_type(entity)
+        if not isinstance(where, str) or not where.strip():
+            raise TypeError(f"where= takes a clause of ftrack's query language as text, such as "
+                            f"'status.name is \"In progress\"', not {where!r}.")
+        _check_parentheses(where)
+        if self._parse_query is False:
+            return where
+        expression = ql.select(entity, ["id"], where=where)
+        try:
+            (answer,) = self.operations.call([{"action": "parse_query", "expression": expression}],
+                                             what=f"Checking the where clause of {entity}")
+        except QueryError as exc:
+            if any("parse_query" in str(e.get("content", "")) for e in exc.errors):
+                self._parse_query = False  # the server does not offer it: send clauses unchecked
+                return where
+            raise
+        verdict = answer.get("data") if isinstance(answer, dict) else answer
+        if verdict is not True:
+            raise SchemaError(f"The where clause {where!r} is not valid on {entity}: {verdict}", name="where")
+        return where
+
     def check_page_size(self, page_size: int) -> None:
         """Refuse a ``page_size`` above what an ftrack server is asked for at once."""
         if isinstance(page_size, int) and not isinstance(page_size, bool) and page_size > MAX_PAGE_SIZE:
@@ -234,7 +263,7 @@ class FtrackBackend:
         if residual.items:
             raise SchemaError(f"These filters cannot be sent to the ftrack server and need the local engine: "
                               f"{residual.to_dict()['conditions']!r}.", name=str(residual.items[0]))
-        clauses = [self.where(query.entity, pushed)]
+        clauses = [self.where(query.entity, pushed), getattr(query, "where", None)]  # the native where= clause
         if not query.include_archived_projects:
             clauses.append(archived_clause(self.model, query.entity))
         clauses = [c for c in clauses if c]
@@ -366,6 +395,32 @@ class FtrackBackend:
                                   backend=self.name, capability="summarize")
         query = Query(entity, filters, (ID_SPEC,), (), None, include_archived_projects, False)
         return summarize(self, entity, self._pushed(query), summaries, grouping)
+
+
+def _check_parentheses(clause: str) -> None:
+    """Refuse a clause whose parentheses (outside quoted text) do not balance: it could close the
+    parentheses it is sent in and reach the rest of the query."""
+    depth, quoted, escaped = 0, False, False
+    for ch in clause:
+        if quoted:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                break
+    if depth != 0 or quoted:
+        raise SchemaError(f"The where clause {clause!r} has unbalanced parentheses or quotes; a where clause is "
+                          "one condition of ftrack's query language, such as 'status.name is \"In progress\"'.",
+                          name="where")
 
 
 class _Ready:
