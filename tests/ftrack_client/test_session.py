@@ -173,3 +173,8 @@ def test_an_answer_of_the_wrong_shape_is_a_protocol_error(body, kind):
     with pytest.raises(ProtocolError) as caught:
         site.backend.operations.server_information()
     assert kind in str(caught.value)
+
+
+def test_identity_is_the_api_user(site):
+    who = site.backend.identity()
+    assert (who["sub"], who["user_type"], who["name"], who["email"]) == ("jane", "User", "Jane Doe", "jane@example.com")

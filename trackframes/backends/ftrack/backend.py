@@ -60,7 +60,7 @@ class FtrackBackend:
     name = "ftrack"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
     id_kind = FieldKind.TEXT
-    capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE})
+    capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE, Capability.IDENTITY})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport, *,
                  cache: SchemaCache | None = None) -> None:
@@ -139,6 +139,19 @@ class FtrackBackend:
                 owner = str(prop.target)
             custom = self.custom_specs(owner)
         return model.resolve(entity, name, custom=custom, allow_collections=allow_collections)
+
+    def identity(self) -> dict[str, Any]:
+        """Who the connection acts as: the API user's record (``sub`` is its username, as a login)."""
+        user = self.operations.user
+        out: dict[str, Any] = {"sub": user, "user_type": "User"}
+        if "User" in self.model.props:
+            (rows,) = self.query([ql.select("User", ["username", "first_name", "last_name", "email"],
+                                            where=ql.condition("username", "is", user))], what="Reading the API user")
+            if rows:
+                row = rows[0]
+                name = " ".join(str(p) for p in (row.get("first_name"), row.get("last_name")) if p)
+                out.update(id=row.get("id"), name=name or None, email=row.get("email"))
+        return out
 
     # -- validation ------------------------------------------------------------------------------
     def resolve_fields(self, entity: str, fields: Sequence[str] | str | None) -> list[FieldSpec]:
