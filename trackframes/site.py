@@ -26,12 +26,13 @@ import pyarrow.compute as pc
 
 from . import frames
 from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,
-                        convert_tz, parse_order)
+                        convert_tz)
 from .backends.base import Backend, Capability, EntityInfo, Plan, Query, require
 from .calls import current_call, keep_call, names_call
 from .exceptions import SchemaError
 from .io import ExportResult
 from .paging import Page, RowCountWarning, Workers, fetch_pages
+from .query import Condition, Group, and_, parse_filters, parse_order, paths, split
 from .schema import FieldKind, FieldSpec, arrow_schema
 
 __all__ = ["Site"]
@@ -122,7 +123,7 @@ class Site:
         zone = check_tz(tz)
         query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
                                        project=project, progress=progress)
-        table = self._fetch_table(query, out_specs, progress)
+        table = self._fetch(query, out_specs, progress)
         df = frames.to_pandas(table, out_specs)
         df.attrs["trackframes"] = self._provenance(query, out_specs, filters)
         if zone is not None:
@@ -137,7 +138,7 @@ class Site:
         """Like :meth:`find` but returns the typed ``pyarrow.Table``."""
         query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
                                        project=project, progress=progress)
-        table = self._fetch_table(query, out_specs, progress)
+        table = self._fetch(query, out_specs, progress)
         meta = {b"trackframes": _json(self._provenance(query, out_specs, filters))}
         return table.replace_schema_metadata(meta)
 
@@ -157,7 +158,10 @@ class Site:
         """Typed record batches, one per page, in the order pages arrive (memory stays bounded)."""
         query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired,
                                        project=project, progress=progress)
-        return keep_call(self._batches(query, progress))
+        batches = self._batches(query, progress)
+        if query.residual.items:
+            batches = self._finish_batches(batches, query, out_specs)
+        return keep_call(batches)
 
     def _batches(self, query: Query, progress: bool | None) -> Iterator[pa.RecordBatch]:
         for page in self._pages(query, progress):
@@ -166,9 +170,11 @@ class Site:
     @names_call
     def count(self, entity: str, filters: Filters = None, *, project: Any = None,
               include_archived_projects: bool = False, retired: bool = False) -> int:
-        """How many records match, counted by the server."""
-        query, _ = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired,
-                               project=project)
+        """How many records match, counted by the server (by the site when part of the filter runs locally)."""
+        query, out_specs = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired,
+                                       project=project)
+        if query.residual.items:
+            return self._fetch(query, out_specs, False).num_rows
         return self.backend.count(query)
 
     # -- shortcuts (trackframes.shortcuts, backends/<name>/search.py) ------------------------------------------
@@ -299,37 +305,113 @@ class Site:
     def _query(self, entity: str, filters: Filters, fields: Fields, order: Order, limit: Any,
                include_archived_projects: bool, retired: bool, *, project: Any = None,
                progress: Any = None) -> tuple[Query, list[FieldSpec]]:
-        """Check every argument (nothing is sent but schema reads and a project lookup); build the query."""
+        """Check every argument (nothing is sent but schema reads and a project lookup); build the query.
+
+        The filters are parsed once into the neutral tree, checked by the backend
+        against its schema, and split into what the backend sends and the
+        residual the site applies to the fetched rows (:meth:`_finish`).
+        """
         entity = check_entity_name(entity)
         limit = check_limit(limit)
         check_progress(progress)
         include_archived_projects = check_flag("include_archived_projects", include_archived_projects)
         retired = check_flag("retired", retired)
-        order = parse_order(order)
+        keys = parse_order(order)
         fields = check_fields(fields)
-        normal = self.backend.check_filters(entity, filters)
+        tree = parse_filters(filters)
+        checked = self.backend.check_filters(entity, tree)
         out_specs = self.backend.resolve_fields(entity, fields)
         specs = list(out_specs)
         have = {s.name for s in specs}
-        for item in order:  # order by a field that was not asked for: fetch it, drop it later
-            name = item.lstrip("-")
-            spec = next((s for s in specs if s.name == name), None)
+        for key in keys:  # order by a field that was not asked for: fetch it, drop it later
+            spec = next((s for s in specs if s.name == key.path), None)
             if spec is None:
-                spec = self.backend.resolve_fields(entity, [name])[-1]
+                spec = self.backend.resolve_fields(entity, [key.path])[-1]
             if spec.kind is FieldKind.MULTI_ENTITY:
-                raise SchemaError(f"Cannot order by {name!r}: it is a multi-entity field.", name=name)
-            if name not in have:
+                raise SchemaError(f"Cannot order by {key.path!r}: it is a multi-entity field.", name=key.path)
+            if key.path not in have:
                 specs.append(spec)
-                have.add(name)
+                have.add(key.path)
         if project is not None:  # the schema allows it: now look the project up
             from .shortcuts import project_condition, project_field, project_link
 
             field = project_field(self, entity)
             link = project_link(self, project, include_archived_projects=include_archived_projects)
-            normal = self.backend.check_filters(
-                entity, {"logical_operator": "and", "conditions": [normal, project_condition(field, link)]})
-        query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
+            checked = self.backend.check_filters(entity, and_(checked.tree, project_condition(field, link)))
+        pushed, residual = self._split(entity, checked.tree)
+        native = checked.native
+        if residual.items:  # the rest runs here: fetch its fields too, and cut to the limit after filtering
+            native = self.backend.check_filters(entity, pushed).native
+            for path in paths(residual):
+                if path not in have:
+                    specs.append(self.backend.resolve_fields(entity, [path])[-1])
+                    have.add(path)
+        query = Query(entity, native, tuple(specs), tuple(k.text for k in keys),
+                      None if residual.items else limit, include_archived_projects, retired,
+                      tree=checked.tree, residual=residual, local_limit=limit if residual.items else None)
         return query, out_specs
+
+    def _split(self, entity: str, tree: Group) -> tuple[Group, Group]:
+        """``(pushed, residual)``: what the backend evaluates, and what the site applies (see ``can_push``)."""
+        backend = self.backend
+        name = getattr(backend, "name", type(backend).__name__)
+        specs: dict[str, FieldSpec | None] = {}
+
+        def spec_of(path: str) -> FieldSpec | None:
+            if path not in specs:
+                try:  # a path through a multi-entity field cannot be fetched: only the server can filter on it
+                    specs[path] = backend.resolve_fields(entity, [path])[-1]
+                except SchemaError:
+                    specs[path] = None
+            return specs[path]
+
+        def can_push(condition: Condition) -> bool:
+            spec = spec_of(condition.path)
+            if backend.can_push(condition, spec):
+                return True
+            if spec is None:
+                raise SchemaError(f"The {name} backend cannot evaluate {condition.to_list()!r} on the server, and "
+                                  f"{condition.path!r} cannot be fetched to evaluate it here (it goes through a "
+                                  "multi-entity field). Filter on a field of the linked records instead.",
+                                  name=condition.path)
+            return False
+
+        return split(tree, can_push)
+
+    def _now(self) -> datetime | None:
+        """The instant relative dates are measured from: now, on the site's ``today`` when it is set."""
+        if self._today is None:
+            return None
+        return datetime.combine(self._today, datetime.now(timezone.utc).timetz())
+
+    def _residual_mask(self, table: pa.Table | pa.RecordBatch, query: Query) -> pa.BooleanArray:
+        """Which rows of fetched data match the query's residual filter (evaluated by the local engine)."""
+        from .engine import mask
+
+        data = table if isinstance(table, pa.Table) else pa.Table.from_batches([table])
+        return mask(data, query.residual, list(query.fields), now=self._now())
+
+    def _finish(self, table: pa.Table, query: Query, out_specs: list[FieldSpec]) -> pa.Table:
+        """Apply a query's residual to its fetched (ordered) table: filter, cut to the limit, drop extra columns."""
+        if not query.residual.items:
+            return table
+        table = table.filter(self._residual_mask(table, query))
+        if query.local_limit is not None:
+            table = table.slice(0, query.local_limit)
+        return table.select(arrow_schema(out_specs).names)
+
+    def _finish_batches(self, batches: Iterator[pa.RecordBatch], query: Query,
+                        out_specs: list[FieldSpec]) -> Iterator[pa.RecordBatch]:
+        """:meth:`_finish` for a stream of record batches (no limit: streams are never cut)."""
+        names = arrow_schema(out_specs).names
+        for batch in batches:
+            yield batch.filter(self._residual_mask(batch, query)).select(names)
+
+    def _fetch(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
+        """The query's typed table: fetched, then the residual applied (see :meth:`_finish`)."""
+        if not query.residual.items:
+            return self._fetch_table(query, out_specs, progress)
+        return self._finish(self._fetch_table(query, list(query.fields), progress), query, out_specs)
 
     def _pages(self, query: Query, progress: bool | None, plan: Plan | None = None) -> Iterator[Page[Any]]:
         """Typed record batches, one per page, as pages arrive (each finished in its fetching thread)."""
@@ -421,7 +503,7 @@ class Site:
             "site": self.url,
             "backend": self.backend.name,
             "entity": query.entity,
-            "filters": query.filters,
+            "filters": query.tree.to_dict(),
             "fields": [s.name for s in out_specs if s.name != "id"],
             "order": list(query.order),
             "limit": query.limit,

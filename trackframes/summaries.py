@@ -40,12 +40,15 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .backends.base import (CLUSTERED_DATES, GROUPING_TYPES, SUMMARY_TYPES, Capability, Grouping, Summary,
                             SummaryGroup, SummaryResult, has, require)
+from .query.filters import parse_filters
 from .query.summaries import parse_grouping, parse_summaries
 from .exceptions import SchemaError
 from .schema import FieldKind, FieldSpec, dtype_name
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .query.filters import Group
 
 __all__ = [
     "SUMMARY_TYPES",
@@ -84,19 +87,21 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     backend = site.backend
     wanted = parse_summaries(summaries)
     levels = parse_grouping(grouping)
-    normal = backend.check_filters(entity, filters)
+    checked = backend.check_filters(entity, parse_filters(filters))
     specs = _specs(backend, entity, [s.field for s in wanted] + [g.field for g in levels])
-    if has(backend, Capability.SUMMARIZE):
-        result = backend.summarize(entity, normal, wanted, levels, include_archived_projects=include_archived_projects)
+    _, residual = site._split(entity, checked.tree)
+    if has(backend, Capability.SUMMARIZE) and not residual.items:
+        result = backend.summarize(entity, checked.native, wanted, levels,
+                                   include_archived_projects=include_archived_projects)
     else:  # fetch the fields and summarize them here, with the same semantics
-        result = _local(site, entity, filters, wanted, levels, specs, include_archived_projects)
+        result = _local(site, entity, checked.tree, wanted, levels, specs, include_archived_projects)
     df = summary_frame(result, wanted, levels, specs)
     df.attrs["trackframes"] = {
         "site": site.url,
         "backend": backend.name,
         "entity": entity,
         "kind": "summary",
-        "filters": normal,
+        "filters": checked.tree.to_dict(),
         "summaries": [[s.field, s.type] + ([s.value] if s.value is not None else []) for s in wanted],
         "grouping": [[g.field, g.type, g.direction] for g in levels],
         "include_archived_projects": include_archived_projects,
@@ -106,7 +111,7 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     return df
 
 
-def _local(site: Any, entity: str, filters: Any, wanted: list[Summary], levels: list[Grouping],
+def _local(site: Any, entity: str, filters: Group, wanted: list[Summary], levels: list[Grouping],
            specs: dict[str, FieldSpec], include_archived_projects: bool) -> SummaryResult:
     """Summaries computed by :mod:`trackframes.engine` over the matching records' fields."""
     from . import engine

@@ -37,7 +37,8 @@ from .exceptions import SchemaError
 from .schema import FieldKind, FieldSpec
 from .suggest import hint, suggest
 
-__all__ = ["INT64_MAX", "is_missing", "show", "scalar", "items", "link", "links_from", "plain"]
+__all__ = ["INT64_MAX", "is_missing", "missing_in_pandas", "show", "finite", "scalar", "items", "link", "links_from",
+           "plain"]
 
 INT64_MAX = 2**63 - 1
 
@@ -87,14 +88,26 @@ def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def finite(value: float, where: str, name: str) -> float:
+    """``value`` when it is a finite number; NaN and infinities are refused (JSON has neither).
+
+    >>> finite(float("nan"), "['cut_in', 'is', nan]", "cut_in")
+    Traceback (most recent call last):
+    ...
+    trackframes.exceptions.SchemaError: ['cut_in', 'is', nan]: NaN is not a value that can be sent (it would become null); use None to match an empty field.
+    """
+    if math.isnan(value):
+        raise SchemaError(f"{where}: NaN is not a value that can be sent (it would become null); "
+                          "use None to match an empty field.", name=name)
+    if math.isinf(value):
+        raise SchemaError(f"{where}: {value!r} (infinity) cannot be sent; leave the condition out or use a "
+                          "finite bound.", name=name)
+    return value
+
+
 def _check_number(value: Any, spec: FieldSpec, where: str) -> Any:
     if isinstance(value, float):
-        if math.isnan(value):
-            raise SchemaError(f"{where}: NaN is not a value that can be sent (it would become null); "
-                              "use None to match an empty field.", name=spec.name)
-        if math.isinf(value):
-            raise SchemaError(f"{where}: {value!r} (infinity) cannot be sent; leave the condition out or use a "
-                              "finite bound.", name=spec.name)
+        finite(value, where, spec.name)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64_MAX:
         raise SchemaError(f"{where}: {show(value)} is out of range; whole numbers must fit in 64 bits "
                           f"(at most {INT64_MAX}).", name=spec.name)

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any, Iterable
 
 from ..backends.base import Capability, ScheduleFields, has, require
+from ..query import Condition, Group, and_, parse_filters
 from ..exceptions import SchemaError
 from ..suggest import hint, suggest
 from .calendar import Calendar, as_date
@@ -244,12 +245,12 @@ def user_calendars(site: Any, users: Iterable[int], start: Any, end: Any, projec
         return dict(zip(ids, pool.map(one, ids)))
 
 
-def _and(site: Any, entity: str, filters: Any, conditions: list[Any]) -> Any:
+def _and(site: Any, entity: str, filters: Any, conditions: list[Condition]) -> Group:
     """The user's filters (checked like ``find`` checks them) and ours, combined with "and"."""
-    if filters is None:
-        return conditions or None
-    normal = site.backend.check_filters(entity, filters)
-    return {"logical_operator": "and", "conditions": [normal, *conditions]} if conditions else normal
+    tree = parse_filters(filters)
+    if filters is not None:
+        tree = site.backend.check_filters(entity, tree).tree
+    return and_(tree, *conditions)
 
 
 def _resolvable(site: Any, entity: str, mapping: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -350,8 +351,8 @@ def tasks_frame(site: Any, project: Any = None, filters: Any = None, *,
     entity = fields.task_entity
     pid = record_id(site, fields.project_entity, project, include_archived_projects=include_archived_projects)
     sources, missing = _resolvable(site, entity, fields.task_fields)
-    conditions = [] if pid is None else [[sources.get("project", "project"), "is",
-                                          {"type": fields.project_entity, "id": pid}]]
+    conditions = [] if pid is None else [Condition(sources.get("project", "project"), "is",
+                                                   {"type": fields.project_entity, "id": pid})]
     raw = site.find(entity, _and(site, entity, filters, conditions), list(dict.fromkeys(sources.values())),
                     include_archived_projects=include_archived_projects)
     if pid is not None and raw.empty and not include_archived_projects:
@@ -394,16 +395,17 @@ def timelogs_frame(site: Any, project: Any = None, start: Any = None, end: Any =
     uid = record_id(site, fields.user_entity, user)
     sources, missing = _resolvable(site, entity, fields.timelog_fields)
     day = sources.get("date", "date")
-    conditions: list[Any] = []
+    conditions: list[Condition] = []
     if pid is not None:
-        conditions.append([sources.get("project", "project"), "is", {"type": fields.project_entity, "id": pid}])
+        conditions.append(Condition(sources.get("project", "project"), "is",
+                                    {"type": fields.project_entity, "id": pid}))
     if uid is not None:
-        conditions.append([sources.get("user", "user"), "is", {"type": fields.user_entity, "id": uid}])
+        conditions.append(Condition(sources.get("user", "user"), "is", {"type": fields.user_entity, "id": uid}))
     if start is not None:
-        conditions.append([day, "greater_than", (as_date(start) - timedelta(days=1)).isoformat()])
+        conditions.append(Condition(day, "greater_than", (as_date(start) - timedelta(days=1)).isoformat()))
     if end is not None:
-        conditions.append([day, "less_than", (as_date(end) + timedelta(days=1)).isoformat()])
-    raw = site.find(entity, conditions or None, list(dict.fromkeys(sources.values())),
+        conditions.append(Condition(day, "less_than", (as_date(end) + timedelta(days=1)).isoformat()))
+    raw = site.find(entity, and_(*conditions), list(dict.fromkeys(sources.values())),
                     include_archived_projects=include_archived_projects)
     if pid is not None and raw.empty and not include_archived_projects:
         _check_not_archived(site, fields.project_entity, pid)
