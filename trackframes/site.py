@@ -68,6 +68,11 @@ class Site:
         """What this site's backend can do (``Capability.SUMMARIZE``, ...); see :mod:`trackframes.backends.base`."""
         return frozenset(getattr(self.backend, "capabilities", frozenset({Capability.READ})))
 
+    @property
+    def id_kind(self) -> FieldKind:
+        """The kind of this site's record ids: ``FieldKind.INTEGER``, or ``FieldKind.TEXT`` (UUIDs)."""
+        return FieldKind(self.backend.id_kind)
+
     def __enter__(self) -> "Site":
         return self
 
