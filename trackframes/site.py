@@ -4,12 +4,17 @@
 fetch plan, runs it through the paging engine (pages are typed as they
 arrive, in the worker threads), then orders, limits and converts the result.
 
+Filters and order are parsed once into the neutral query model
+(:mod:`trackframes.query`); the backend checks them against its schema and
+sends what its server can evaluate, and the site applies the rest with the
+local engine (:mod:`trackframes.engine`) before ordering, limiting and counting.
+
 >>> import trackframes as tf
 >>> with tf.sandbox.serve(scale=0.02, seed=1) as sb:
 ...     site = sb.connect(progress=False)
-...     df = site.find("Shot", [["sg_status_list", "is_not", "omt"]], ["code", "sg_sequence"], limit=5)
+...     df = site.find("Task", [["due_date", "is_not", None]], ["content", "due_date", "project"], limit=5)
 ...     list(df.columns)
-['id', 'code', 'sg_sequence.id', 'sg_sequence.type', 'sg_sequence.name']
+['id', 'content', 'due_date', 'project.id', 'project.type', 'project.name']
 """
 
 from __future__ import annotations
@@ -465,7 +470,7 @@ class Site:
                 results.append((key, parsed))
                 if more is not None:
                     follow_ups.append(more)
-        if follow_ups:  # full pages from a server that does not say links.next
+        if follow_ups:  # full pages from a server that does not link the next page
             results += self._collect(plan, follow_ups, bar)
         return results
 

@@ -11,12 +11,13 @@ records matching a filter, optionally grouped, and returns a tidy
   ``duration_sum``, ``due_date_latest``), typed to fit the summary;
 * the overall summaries in ``df.attrs["total"]``, keyed by the same names.
 
-The vocabulary of summary and grouping types is ShotGrid's (the neutral one,
-like the filter syntax). A backend provides
+The vocabulary of summary and grouping types is the public one, like the
+filter syntax. A backend with the SUMMARIZE capability provides
 ``summarize(entity, filters, summaries, grouping, *, include_archived_projects)``
-returning a :class:`SummaryResult`; it validates the types against its own
-field data types before sending anything (for ShotGrid see
-:mod:`trackframes.backends.shotgrid.summaries`).
+(``filters`` checked by its ``check_filters``) returning a :class:`SummaryResult`;
+it validates the types against its own field data types before sending anything.
+Without that capability, or when part of the filter runs locally, the local
+engine (:mod:`trackframes.engine`) summarizes the matching records.
 
 :func:`summary_frame` is the pure part: a :class:`SummaryResult` plus the
 fields' specs → the frame. See ``docs/summaries.md``.
@@ -91,7 +92,7 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     specs = _specs(backend, entity, [s.field for s in wanted] + [g.field for g in levels])
     _, residual = site._split(entity, checked.tree)
     if has(backend, Capability.SUMMARIZE) and not residual.items:
-        result = backend.summarize(entity, checked.native, wanted, levels,
+        result = backend.summarize(entity, checked, wanted, levels,
                                    include_archived_projects=include_archived_projects)
     else:  # fetch the fields and summarize them here, with the same semantics
         result = _local(site, entity, checked.tree, wanted, levels, specs, include_archived_projects)
@@ -515,12 +516,12 @@ def schema_frame(site: Any, entity: str, project: Any = None) -> pd.DataFrame:
     return df
 
 
-def _project_id(site: Any, project: Any) -> int | None:
+def _project_id(site: Any, project: Any) -> Any:
     if project is None:
         return None
     from .schedule import record_id
 
-    return record_id(site, "Project", project)
+    return record_id(site, site.backend.directory().project_entity, project)
 
 
 def _backend_call(site: Any, method: str, *args: Any) -> Any:

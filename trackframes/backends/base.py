@@ -349,7 +349,10 @@ class ScheduleFields:
 
 
 class Summarizer(Protocol):
-    """SUMMARIZE: summaries computed by the server, checked against the schema before sending."""
+    """SUMMARIZE: summaries computed by the server, checked against the schema before sending.
+
+    ``filters`` is a checked filter tree (or the :class:`CheckedFilters` of ``check_filters``).
+    """
 
     def summarize(self, entity: str, filters: Any, summaries: Sequence[Summary], grouping: Sequence[Grouping], *,
                   include_archived_projects: bool = False) -> SummaryResult: ...
@@ -362,6 +365,10 @@ class Scheduler(Protocol):
                        user_id: Any = None) -> list[dict[str, Any]]: ...
 
     def schedule_fields(self) -> ScheduleFields: ...
+
+    def demo_queries(self) -> Mapping[str, tuple[str, Sequence[str]]]:
+        """What ``trackframes demo`` writes besides the canonical frames: file stem → (entity, fields)."""
+        ...
 
 
 class ProjectSchema(Protocol):

@@ -38,7 +38,7 @@ from ...paging import Page, fetch_pages, gather, id_ranges
 from ...schema import FieldSpec
 from ...deadline import Deadline, current, scope
 from ...transport import HeaderAuth, Transport
-from ...query.filters import Condition
+from ...query.filters import Condition, Group
 from ...schema import FieldKind
 from ..base import Capability, CheckedFilters, Directory, EntityInfo, Plan, Query
 from .auth import make_token_provider, token_claims
@@ -399,9 +399,16 @@ class ShotGridBackend:
     # -- summaries and schedules (see summaries.py) --
     def summarize(self, entity: str, filters: Any, summaries: Sequence[Any], grouping: Sequence[Any], *,
                   include_archived_projects: bool = False) -> Any:
-        """Checked summaries of ``entity`` (``trackframes.summaries.SummaryResult``)."""
+        """Checked summaries of ``entity`` (``trackframes.summaries.SummaryResult``).
+
+        ``filters`` is what :meth:`check_filters` returned, its checked tree, or its hash form.
+        """
         from .summaries import summarize
 
+        if isinstance(filters, CheckedFilters):
+            filters = filters.native
+        elif isinstance(filters, Group):
+            filters = compile_filters(filters)
         return summarize(self, entity, filters, summaries, grouping,
                          include_archived_projects=include_archived_projects)
 
@@ -429,6 +436,12 @@ class ShotGridBackend:
         from .search import text_search
 
         return text_search(self, text, entity_types, limit=limit)
+
+    def demo_queries(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Shots and versions, which ``trackframes demo`` writes next to the canonical frames."""
+        from .names import DEMO_QUERIES
+
+        return DEMO_QUERIES
 
     def schedule_fields(self) -> Any:
         """The fields behind the canonical schedule frames (``trackframes.schedule.ScheduleFields``)."""

@@ -90,13 +90,13 @@ def and_(*conditions: Any) -> dict[str, Any]:
 
 
 def operators(spec: FieldSpec) -> tuple[str, ...]:
-    """The relations valid for a field's data type (the spec's table; empty: it cannot be filtered on).
+    """The relations offered for a field: the spec's table for its data type (empty: it cannot be
+    filtered on); ``is`` and ``is_not`` for a data type the table does not list.
 
     >>> operators(FieldSpec("due_date", FieldKind.DATE, "date"))[:4]
     ('is', 'is_not', 'greater_than', 'less_than')
     """
-    valid = VALID_OPERATORS.get(spec.data_type)
-    return ALL_OPERATORS if valid is None else valid
+    return VALID_OPERATORS.get(spec.data_type, ("is", "is_not"))
 
 
 def compile_filters(tree: Node) -> dict[str, Any]:

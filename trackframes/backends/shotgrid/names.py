@@ -12,7 +12,7 @@ import re
 
 from ..base import Directory
 
-__all__ = ["snake", "path_name", "schema_name", "DIRECTORY"]
+__all__ = ["snake", "path_name", "schema_name", "DIRECTORY", "DEMO_QUERIES"]
 
 #: Projects and people on a ShotGrid site (``site.projects()``, ``site.people()``, ``find(project=...)``).
 DIRECTORY = Directory(
@@ -48,3 +48,10 @@ def path_name(entity: str) -> str:
 def schema_name(entity: str) -> str:
     """The singular snake_case form the ``/schema/...`` endpoints take."""
     return snake(entity)
+
+
+#: What ``trackframes demo`` writes besides the canonical tasks and time-log frames: stem → (entity, fields).
+DEMO_QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "shots": ("Shot", ("code", "sg_sequence", "sg_status_list", "sg_cut_in", "sg_cut_out", "project")),
+    "versions": ("Version", ("code", "entity", "sg_task", "user", "sg_status_list", "created_at", "project")),
+}
