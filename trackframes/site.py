@@ -30,14 +30,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import frames
-from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,
-                        convert_tz)
+from .arguments import check_flag, check_progress, check_tz, convert_tz
 from .backends.base import Backend, Capability, EntityInfo, Plan, Query, require
 from .calls import current_call, keep_call, names_call
-from .exceptions import SchemaError
 from .io import ExportResult
 from .paging import Page, RowCountWarning, Workers, fetch_pages
-from .query import Condition, Group, and_, parse_filters, parse_order, paths, split
+from .queries import build_query, finish_batches, finish_table, relative_now
 from .schema import FieldKind, FieldSpec, arrow_schema
 
 __all__ = ["Site"]
@@ -170,7 +168,7 @@ class Site:
                                        project=project, progress=progress)
         batches = self._batches(query, progress)
         if query.residual.items:
-            batches = self._finish_batches(batches, query, out_specs)
+            batches = finish_batches(batches, query, out_specs, self._now())
         return keep_call(batches)
 
     def _batches(self, query: Query, progress: bool | None) -> Iterator[pa.RecordBatch]:
@@ -317,111 +315,21 @@ class Site:
                progress: Any = None) -> tuple[Query, list[FieldSpec]]:
         """Check every argument (nothing is sent but schema reads and a project lookup); build the query.
 
-        The filters are parsed once into the neutral tree, checked by the backend
-        against its schema, and split into what the backend sends and the
-        residual the site applies to the fetched rows (:meth:`_finish`).
+        See :func:`trackframes.queries.build_query`: the filters are parsed once, checked by the
+        backend and split into what it sends and the residual the site applies (:meth:`_fetch`).
         """
-        entity = check_entity_name(entity)
-        limit = check_limit(limit)
-        check_progress(progress)
-        include_archived_projects = check_flag("include_archived_projects", include_archived_projects)
-        retired = check_flag("retired", retired)
-        keys = parse_order(order)
-        fields = check_fields(fields)
-        tree = parse_filters(filters)
-        checked = self.backend.check_filters(entity, tree)
-        out_specs = self.backend.resolve_fields(entity, fields)
-        specs = list(out_specs)
-        have = {s.name for s in specs}
-        for key in keys:  # order by a field that was not asked for: fetch it, drop it later
-            spec = next((s for s in specs if s.name == key.path), None)
-            if spec is None:
-                spec = self.backend.resolve_fields(entity, [key.path])[-1]
-            if spec.kind is FieldKind.MULTI_ENTITY:
-                raise SchemaError(f"Cannot order by {key.path!r}: it is a multi-entity field.", name=key.path)
-            if key.path not in have:
-                specs.append(spec)
-                have.add(key.path)
-        if project is not None:  # the schema allows it: now look the project up
-            from .shortcuts import project_condition, project_field, project_link
-
-            field = project_field(self, entity)
-            link = project_link(self, project, include_archived_projects=include_archived_projects)
-            checked = self.backend.check_filters(entity, and_(checked.tree, project_condition(field, link)))
-        pushed, residual = self._split(entity, checked.tree)
-        native = checked.native
-        if residual.items:  # the rest runs here: fetch its fields too, and cut to the limit after filtering
-            native = self.backend.check_filters(entity, pushed).native
-            for path in paths(residual):
-                if path not in have:
-                    specs.append(self.backend.resolve_fields(entity, [path])[-1])
-                    have.add(path)
-        query = Query(entity, native, tuple(specs), tuple(k.text for k in keys),
-                      None if residual.items else limit, include_archived_projects, retired,
-                      tree=checked.tree, residual=residual, local_limit=limit if residual.items else None)
-        return query, out_specs
-
-    def _split(self, entity: str, tree: Group) -> tuple[Group, Group]:
-        """``(pushed, residual)``: what the backend evaluates, and what the site applies (see ``can_push``)."""
-        backend = self.backend
-        name = getattr(backend, "name", type(backend).__name__)
-        specs: dict[str, FieldSpec | None] = {}
-
-        def spec_of(path: str) -> FieldSpec | None:
-            if path not in specs:
-                try:  # a path through a multi-entity field cannot be fetched: only the server can filter on it
-                    specs[path] = backend.resolve_fields(entity, [path])[-1]
-                except SchemaError:
-                    specs[path] = None
-            return specs[path]
-
-        def can_push(condition: Condition) -> bool:
-            spec = spec_of(condition.path)
-            if backend.can_push(condition, spec):
-                return True
-            if spec is None:
-                raise SchemaError(f"The {name} backend cannot evaluate {condition.to_list()!r} on the server, and "
-                                  f"{condition.path!r} cannot be fetched to evaluate it here (it goes through a "
-                                  "multi-entity field). Filter on a field of the linked records instead.",
-                                  name=condition.path)
-            return False
-
-        return split(tree, can_push)
+        return build_query(self, entity, filters, fields, order, limit, include_archived_projects, retired,
+                           project=project, progress=progress)
 
     def _now(self) -> datetime | None:
         """The instant relative dates are measured from: now, on the site's ``today`` when it is set."""
-        if self._today is None:
-            return None
-        return datetime.combine(self._today, datetime.now(timezone.utc).timetz())
-
-    def _residual_mask(self, table: pa.Table | pa.RecordBatch, query: Query) -> pa.BooleanArray:
-        """Which rows of fetched data match the query's residual filter (evaluated by the local engine)."""
-        from .engine import mask
-
-        data = table if isinstance(table, pa.Table) else pa.Table.from_batches([table])
-        return mask(data, query.residual, list(query.fields), now=self._now())
-
-    def _finish(self, table: pa.Table, query: Query, out_specs: list[FieldSpec]) -> pa.Table:
-        """Apply a query's residual to its fetched (ordered) table: filter, cut to the limit, drop extra columns."""
-        if not query.residual.items:
-            return table
-        table = table.filter(self._residual_mask(table, query))
-        if query.local_limit is not None:
-            table = table.slice(0, query.local_limit)
-        return table.select(arrow_schema(out_specs).names)
-
-    def _finish_batches(self, batches: Iterator[pa.RecordBatch], query: Query,
-                        out_specs: list[FieldSpec]) -> Iterator[pa.RecordBatch]:
-        """:meth:`_finish` for a stream of record batches (no limit: streams are never cut)."""
-        names = arrow_schema(out_specs).names
-        for batch in batches:
-            yield batch.filter(self._residual_mask(batch, query)).select(names)
+        return relative_now(self._today)
 
     def _fetch(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
-        """The query's typed table: fetched, then the residual applied (see :meth:`_finish`)."""
+        """The query's typed table: fetched, then its residual applied (:func:`trackframes.queries.finish_table`)."""
         if not query.residual.items:
             return self._fetch_table(query, out_specs, progress)
-        return self._finish(self._fetch_table(query, list(query.fields), progress), query, out_specs)
+        return finish_table(self._fetch_table(query, list(query.fields), progress), query, out_specs, self._now())
 
     def _pages(self, query: Query, progress: bool | None, plan: Plan | None = None) -> Iterator[Page[Any]]:
         """Typed record batches, one per page, as pages arrive (each finished in its fetching thread)."""

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .backends.base import (CLUSTERED_DATES, GROUPING_TYPES, SUMMARY_TYPES, Capability, Grouping, Summary,
                             SummaryGroup, SummaryResult, has, require)
+from .queries import split_query
 from .query.filters import parse_filters
 from .query.summaries import parse_grouping, parse_summaries
 from .exceptions import SchemaError
@@ -90,7 +91,7 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     levels = parse_grouping(grouping)
     checked = backend.check_filters(entity, parse_filters(filters))
     specs = _specs(backend, entity, [s.field for s in wanted] + [g.field for g in levels])
-    _, residual = site._split(entity, checked.tree)
+    _, residual = split_query(backend, entity, checked.tree)
     if has(backend, Capability.SUMMARIZE) and not residual.items:
         result = backend.summarize(entity, checked, wanted, levels,
                                    include_archived_projects=include_archived_projects)

@@ -180,7 +180,8 @@ def open_work(tasks: Any) -> Any:
     """The tasks still to be worked on: not done, and not on hold.
 
     On hold means a status listed in the frame's ``attrs["trackframes"]["hold_statuses"]``
-    (ShotGrid: ``hld``). A frame without a ``done`` column counts every task as open.
+    (the backend's ``ScheduleFields.hold_statuses``). A frame without a ``done`` column
+    counts every task as open.
     """
     import pandas as pd
 
