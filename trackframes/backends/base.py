@@ -212,8 +212,8 @@ class Query:
     backend cannot send, which the site applies to the fetched rows with
     :mod:`trackframes.engine` (``fields`` then include the fields it reads,
     ``limit`` is ``None`` and ``local_limit`` is the caller's limit, which the
-    site applies after filtering). ``order`` holds the
-    order keys in their public text form (``"-due_date"``); :attr:`keys` parses them.
+    site applies after filtering). ``order`` holds the order keys in their
+    public text form (``"-due_date"``); :attr:`keys` parses them.
     """
 
     entity: str
@@ -281,8 +281,12 @@ class Backend(Protocol):
         """Any public filter form (or a tree) checked against the schema: the tree and its compiled form."""
         ...
 
-    def can_push(self, condition: Condition, spec: FieldSpec) -> bool:
-        """Whether the server can evaluate ``condition`` (on a field of ``spec``); the rest runs locally."""
+    def can_push(self, condition: Condition, spec: FieldSpec | None) -> bool:
+        """Whether the server can evaluate ``condition`` (on a field of ``spec``); the rest runs locally.
+
+        ``spec`` is ``None`` for a path the site cannot fetch (through a multi-entity
+        field): declining such a condition refuses the read before sending.
+        """
         ...
 
     def operators(self, spec: FieldSpec) -> tuple[str, ...]:

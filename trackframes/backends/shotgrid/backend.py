@@ -190,7 +190,7 @@ class ShotGridBackend:
         tree = check_filters(entity, filters, self.fields, self.entities())
         return CheckedFilters(tree, compile_filters(tree))
 
-    def can_push(self, condition: Condition, spec: FieldSpec) -> bool:
+    def can_push(self, condition: Condition, spec: FieldSpec | None) -> bool:
         """Every relation of the filter syntax is the server's own: everything is sent."""
         return True
 
