@@ -18,7 +18,7 @@ def nested(site: Any, entity: str, fields: Sequence[str], filters: Any = None, *
     """The nested table of a query, pages in key order, and its specs."""
     backend = site.backend
     specs = backend.resolve_fields(entity, list(fields))
-    tree = backend.check_filters(entity, filters)
+    tree = backend.check_filters(entity, filters).tree  # sent whole: the plan refuses what the server cannot take
     query = Query(entity, tree, tuple(specs), (), limit, include_archived_projects, False)
     plan = backend.plan(query, page_size)
     pages = sorted(fetch_pages(plan.requests, plan.fetch, concurrency=concurrency), key=lambda p: p.key)

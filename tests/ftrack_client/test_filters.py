@@ -196,7 +196,7 @@ def test_values_that_look_like_query_text_are_quoted_not_run(site):
 def test_relations_the_language_cannot_say_are_left_to_the_local_engine(site):
     backend = site.backend
     tree = backend.check_filters("Task", [["start_date", "in_last", [7, "DAY"]], ["parent", "type_is", "Shot"],
-                                          ["bid", "greater_than", 0]])
+                                          ["bid", "greater_than", 0]]).tree
     pushed, residual = backend.split_filters("Task", tree)
     assert [c.op for c in pushed.items] == ["greater_than"]
     assert [c.op for c in residual.items] == ["in_last", "type_is"]

@@ -21,6 +21,7 @@ False
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any, Sequence
 
 from ...auth import Credential
@@ -32,10 +33,11 @@ from ...paging import Page as PagingPage, fetch_pages
 from ...query.filters import Condition, Group, Node, parse_filters, split
 from ...schema import FieldKind, FieldSpec
 from ...transport import Transport
-from ..base import Capability, EntityInfo, Plan, Query, ScheduleFields, SummaryResult
+from ..base import (Capability, CheckedFilters, Directory, EntityInfo, Plan, Query, ScheduleFields,
+                    SummaryResult)
 from . import ql
 from .cache import SchemaCache, cache_dir
-from .compile import Compiler, archived_clause
+from .compile import RELATIONS, RESIDUAL_RELATIONS, Compiler, archived_clause
 from .calendar import WorkCalendar
 from .custom import CONFIG_QUERY, Configuration, entity_kind, parse_configurations, specs_for
 from .decode import Page, PageDecoder, resolved
@@ -129,7 +131,7 @@ class FtrackBackend:
         derived = derived_for(model, entity).get(name) if isinstance(name, str) else None
         if derived is not None:
             step = Prop(entity, name, "computed")
-            return Path(name, (step,), derived.spec(entity), extra={"derived": derived})
+            return Path(name, (step,), _rooted(derived.spec(entity), entity), extra={"derived": derived})
         parts = name.split(".") if isinstance(name, str) else []
         custom = None
         if CUSTOM in parts[:-1]:
@@ -138,7 +140,8 @@ class FtrackBackend:
                 prop = model.prop(owner, part, name)
                 owner = str(prop.target)
             custom = self.custom_specs(owner)
-        return model.resolve(entity, name, custom=custom, allow_collections=allow_collections)
+        path = model.resolve(entity, name, custom=custom, allow_collections=allow_collections)
+        return replace(path, spec=_rooted(path.spec, entity))
 
     def identity(self) -> dict[str, Any]:
         """Who the connection acts as: the API user's record (``sub`` is its username, as a login)."""
@@ -196,16 +199,38 @@ class FtrackBackend:
     def compiler(self, entity: str) -> Compiler:
         return Compiler(self.model, entity, lambda name: self.path(entity, name, allow_collections=True))
 
-    def check_filters(self, entity: str, filters: Any) -> Group:
-        """The filter tree of ``filters`` after checking it against the schema (fields, relations, values)."""
+    def check_filters(self, entity: str, filters: Any) -> CheckedFilters:
+        """The filter tree of ``filters`` after checking it against the schema (fields, relations, values),
+        and the ``where`` clause of the part the server can take (``None``: no condition)."""
         self.model.check_type(entity)
         tree = parse_filters(filters)
-        self.compiler(entity).check(tree)
-        return tree
+        compiler = self.compiler(entity)
+        compiler.check(tree)
+        pushed, _ = split(tree, compiler.can_push)
+        return CheckedFilters(tree, compiler.where(pushed))
 
-    def can_push(self, entity: str, condition: Condition) -> bool:
-        """Whether the query language says ``condition`` exactly; otherwise the local engine applies it."""
-        return self.compiler(entity).can_push(condition)
+    def can_push(self, condition: Condition, spec: FieldSpec | None = None) -> bool:
+        """Whether the query language says ``condition`` exactly; otherwise the local engine applies it.
+
+        ``spec`` is the field's spec (as :meth:`resolve_fields` gives it, which names its entity type);
+        ``None`` for a path through a collection, which only the server can filter on.
+        """
+        root = spec.extra.get("root") if spec is not None else None
+        if root is None:
+            return condition.op not in RESIDUAL_RELATIONS
+        return self.compiler(root).can_push(condition)
+
+    def operators(self, spec: FieldSpec) -> tuple[str, ...]:
+        """The relations valid for a field (empty when it cannot be filtered on)."""
+        return RELATIONS.get(spec.kind, ())
+
+    def directory(self) -> Directory:
+        """Projects are ``Project`` records (archived: ``status`` ``hidden``), people ``User`` records."""
+        return DIRECTORY
+
+    def demo_queries(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Shots and versions, which ``trackframes demo`` writes next to the canonical frames."""
+        return DEMO_QUERIES
 
     def split_filters(self, entity: str, tree: Node) -> tuple[Group, Group]:
         """``(sent to the server, left to the local engine)``; see :mod:`.compile`."""
@@ -266,17 +291,24 @@ class FtrackBackend:
         return [self.path(query.entity, s.name) for s in query.fields if s.name != "id"]
 
     def _pushed(self, query: Query) -> str | None:
-        """The ``where`` clause of a query: its filters, and archived projects left out unless asked for."""
+        """The ``where`` clause of a query: its filters (the compiled clause :meth:`check_filters` gave, or a
+        tree the server must take whole), the native ``where=`` clause, and archived projects left out
+        unless asked for."""
         if query.retired:
             raise CapabilityError("The ftrack backend cannot list retired (deleted) records: an ftrack server "
                                   "keeps no such listing. Leave retired=False.", backend=self.name,
                                   capability="read")
-        tree = query.filters if isinstance(query.filters, (Group, Condition)) else parse_filters(query.filters)
-        pushed, residual = self.split_filters(query.entity, tree)
-        if residual.items:
-            raise SchemaError(f"These filters cannot be sent to the ftrack server and need the local engine: "
-                              f"{residual.to_dict()['conditions']!r}.", name=str(residual.items[0]))
-        clauses = [self.where(query.entity, pushed), getattr(query, "where", None)]  # the native where= clause
+        filters = query.filters.tree if isinstance(query.filters, CheckedFilters) else query.filters
+        if filters is None or isinstance(filters, str):
+            clause = filters
+        else:
+            tree = filters if isinstance(filters, (Group, Condition)) else parse_filters(filters)
+            pushed, residual = self.split_filters(query.entity, tree)
+            if residual.items:
+                raise SchemaError(f"These filters cannot be sent to the ftrack server and need the local engine: "
+                                  f"{residual.to_dict()['conditions']!r}.", name=str(residual.items[0]))
+            clause = self.where(query.entity, pushed)
+        clauses = [clause, getattr(query, "where", None)]  # the native where= clause
         if not query.include_archived_projects:
             clauses.append(archived_clause(self.model, query.entity))
         clauses = [c for c in clauses if c]
@@ -434,6 +466,32 @@ def _check_parentheses(clause: str) -> None:
         raise SchemaError(f"The where clause {clause!r} has unbalanced parentheses or quotes; a where clause is "
                           "one condition of ftrack's query language, such as 'status.name is \"In progress\"'.",
                           name="where")
+
+
+def _rooted(spec: FieldSpec, entity: str) -> FieldSpec:
+    """``spec`` carrying the entity type its path starts from (``can_push`` reads it)."""
+    if spec.extra.get("root") == entity:
+        return spec
+    return replace(spec, extra={**spec.extra, "root": entity})
+
+
+#: Projects and people on an ftrack server (``site.projects()``, ``site.people()``, ``find(project=...)``).
+DIRECTORY = Directory(
+    project_entity="Project",
+    project_name_fields=("name", "full_name"),
+    project_fields=("name", "full_name", "status", "start_date", "end_date", "archived"),
+    archived_field="archived",
+    project_link_field="project",
+    user_entity="User",
+    user_name_fields=("username", "email"),
+    people_fields=("username", "first_name", "last_name", "email", "is_active"),
+    active_people=(("is_active", "is", True),),
+)
+#: What ``trackframes demo`` writes next to the canonical frames.
+DEMO_QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "shots": ("Shot", ("name", "parent", "status", "project", "description")),
+    "versions": ("AssetVersion", ("version", "asset", "task", "status", "user", "date", "comment")),
+}
 
 
 class _Ready:

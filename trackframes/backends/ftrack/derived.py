@@ -227,8 +227,23 @@ def _timelog_project(reader: Reader, record: dict[str, Any], ctx: dict[str, Any]
     return {"id": str(pid), "type": "Project", "name": ctx.get("projects", {}).get(pid)}
 
 
+def _archived(reader: Reader, record: dict[str, Any], ctx: dict[str, Any]) -> Any:
+    status = reader.walk(record, ["status"])
+    return None if status is None else status == "hidden"
+
+
+def _archived_where(cond: Condition) -> str | None:
+    if cond.op != "is" or not isinstance(cond.value, bool):
+        return None
+    hidden = ql.condition("status", "is", "hidden")
+    return hidden if cond.value else ql.and_(ql.not_(hidden), ql.condition("status", "is_not", None))
+
+
 #: Computed fields by the type (or base type) they belong to.
 DERIVED: dict[str, tuple[Derived, ...]] = {
+    "Project": (
+        Derived("archived", FieldKind.BOOLEAN, "status is hidden", ("status",), _archived, where=_archived_where),
+    ),
     "TypedContext": (
         Derived("bid_minutes", FieldKind.INTEGER, "bid in minutes", ("bid",), _bid_minutes),
         Derived("start_day", FieldKind.DATE, "UTC day of start_date", ("start_date",), _day_of("start_date"),
