@@ -92,7 +92,9 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     checked = backend.check_filters(entity, parse_filters(filters))
     specs = _specs(backend, entity, [s.field for s in wanted] + [g.field for g in levels])
     _, residual = split_query(backend, entity, checked.tree)
-    if has(backend, Capability.SUMMARIZE) and not residual.items:
+    server = getattr(backend, "can_summarize", None)  # a backend may compute only some summaries itself
+    if has(backend, Capability.SUMMARIZE) and not residual.items and (server is None
+                                                                      or server(entity, wanted, levels)):
         result = backend.summarize(entity, checked, wanted, levels,
                                    include_archived_projects=include_archived_projects)
     else:  # fetch the fields and summarize them here, with the same semantics
