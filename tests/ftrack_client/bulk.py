@@ -56,6 +56,10 @@ CUSTOM = [
 ]
 
 
+#: configuration defaults (``variable`` values: a number, an object)
+DEFAULTS: dict[str, Any] = {"fstart": 1001, "tags": {"menu": ["hero", "fx"]}}
+
+
 def rich_records() -> dict[str, list[dict[str, Any]]]:
     """The hand-built production with a custom attribute of every type on shots."""
     out = records()
@@ -63,7 +67,7 @@ def rich_records() -> dict[str, list[dict[str, Any]]]:
                                   for t in ("number", "text", "boolean", "date", "enumerator")]
     out["CustomAttributeConfiguration"] = [
         {"id": uid("caconf", key), "key": key, "label": key.replace("_", " ").title(), "config": "{}",
-         "default": None, "entity_type": "task", "object_type_id": OBJECT_TYPE_IDS["Shot"],
+         "default": DEFAULTS.get(key), "entity_type": "task", "object_type_id": OBJECT_TYPE_IDS["Shot"],
          "type_id": uid("catype", kind)} for key, kind, _ in CUSTOM]
     out["ContextCustomAttributeValue"] = [
         {"configuration_id": uid("caconf", key), "entity_id": uid("shot", shot), "key": key, "value": value}
