@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from trackframes.backends.ftrack.schema import CUSTOM_ATTRIBUTE_KINDS, PROPERTY_KINDS
@@ -85,5 +86,5 @@ def test_each_row_is_what_find_gives(site, data_type, empty):
 
 def test_object_and_variable_values_are_json_text(site):
     df = site.find("CustomAttributeConfiguration", [["key", "in", ["fstart", "tags", "fend"]]], ["key", "default"])
-    values = {k: (None if v is None or v != v else v) for k, v in zip(df["key"], df["default"].astype(object))}
+    values = {k: (None if v is pd.NA else v) for k, v in zip(df["key"], df["default"].astype(object))}
     assert values == {"fstart": "1001", "tags": '{"menu":["hero","fx"]}', "fend": None}
