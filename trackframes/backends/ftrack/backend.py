@@ -50,6 +50,8 @@ __all__ = ["FtrackBackend", "MAX_PAGE_SIZE", "COUNT_KEYS"]
 
 #: The largest page trackframes asks an ftrack server for (servers may send fewer).
 MAX_PAGE_SIZE = 1000
+#: Rows per page of the small lookup queries (:meth:`FtrackBackend.query`).
+LOOKUP_PAGE = 1000
 #: Attributes a record count groups by (the first one the type has): strict-API aggregates need a
 #: ``group by``, and these have few distinct values.
 COUNT_KEYS = ("project_id", "context_type", "object_type_id", "resource_type", "type_id", "status_id",
@@ -278,13 +280,29 @@ class FtrackBackend:
 
     # -- reading ------------------------------------------------------------------------------------
     def query(self, expressions: Sequence[str], *, what: str, strict: bool = False) -> list[list[dict[str, Any]]]:
-        """The ``data`` of several queries sent in one POST, each as returned (no paging)."""
-        results = self.operations.call([{"action": "query", "expression": e} for e in expressions],
-                                       what=what, strict=strict)
-        out = []
-        for result in results:
-            data = result.get("data") if isinstance(result, dict) else None
-            out.append(resolved(data, self.model) if isinstance(data, list) else [])
+        """Every row of several small queries (lookups: statuses, names, configurations, calendar events,
+        grouped aggregates), their first pages sent in one POST; a query the server answers in several
+        pages (it may cap them) is followed by ``metadata.next.offset`` until the end. Stubs are resolved.
+
+        Offset paging is fine here: these are small tables, read whole, not the records a find pages.
+        """
+        def ops(pairs: list[tuple[str, int]]) -> list[dict[str, Any]]:
+            return [{"action": "query", "expression": f"{e} offset {o} limit {LOOKUP_PAGE}"} for e, o in pairs]
+
+        out: list[list[dict[str, Any]]] = [[] for _ in expressions]
+        pending = [(i, e, 0) for i, e in enumerate(expressions)]
+        while pending:
+            results = self.operations.call(ops([(e, o) for _, e, o in pending]), what=what, strict=strict)
+            following = []
+            for (i, expression, offset), result in zip(pending, results):
+                data = result.get("data") if isinstance(result, dict) else None
+                if isinstance(data, list):
+                    out[i].extend(resolved(data, self.model))
+                metadata = result.get("metadata") if isinstance(result, dict) else None
+                nxt = ((metadata or {}).get("next") or {}).get("offset") if isinstance(metadata, dict) else None
+                if isinstance(nxt, int) and not isinstance(nxt, bool) and nxt > offset:
+                    following.append((i, expression, nxt))
+            pending = following
         return out
 
     def _paths(self, query: Query) -> list[Path]:
