@@ -32,6 +32,7 @@ from ...exceptions import CapabilityError, QueryError, SchemaError
 from ...paging import Page as PagingPage, fetch_pages
 from ...query.filters import Condition, Group, Node, parse_filters, split
 from ...schema import FieldKind, FieldSpec
+from ...suggest import hint, suggest
 from ...transport import Transport
 from ..base import (Capability, CheckedFilters, Directory, EntityInfo, Plan, Query, ScheduleFields,
                     SummaryResult)
@@ -142,7 +143,15 @@ class FtrackBackend:
                 prop = model.prop(owner, part, name)
                 owner = str(prop.target)
             custom = self.custom_specs(owner)
-        path = model.resolve(entity, name, custom=custom, allow_collections=allow_collections)
+        try:
+            path = model.resolve(entity, name, custom=custom, allow_collections=allow_collections)
+        except SchemaError as exc:
+            if isinstance(name, str) and "." not in name:  # suggest the computed fields too
+                names = [*model.props[entity], *derived_for(model, entity)]
+                hints = suggest(name, names)
+                raise SchemaError(f"{entity} has no field {name!r}.{hint(hints)}", name=name,
+                                  suggestions=hints) from None
+            raise exc
         return replace(path, spec=_rooted(path.spec, entity))
 
     def identity(self) -> dict[str, Any]:
