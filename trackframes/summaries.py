@@ -209,8 +209,9 @@ def _level_columns(level: Grouping, spec: FieldSpec, base: str, groups: list[Sum
     kind = level.type
     if kind == "exact" and spec.kind in _LINK_KINDS:
         links = [_link(v, n) for v, n in zip(values, names)]
-        return {
-            f"{base}.id": pd.array([lk[0] for lk in links], dtype="Int64"),
+        ids = [lk[0] for lk in links]
+        return {  # ids as the backend gives them: whole numbers, or text (UUIDs)
+            f"{base}.id": pd.array(ids, dtype="string" if any(isinstance(i, str) for i in ids) else "Int64"),
             f"{base}.type": pd.Categorical([lk[1] for lk in links]),
             f"{base}.name": _strings([lk[2] for lk in links]),
         }
@@ -251,9 +252,11 @@ def _exact_values(spec: FieldSpec, values: list[Any], names: list[Any]) -> Any:
     return _strings([_text(v) for v in values])
 
 
-def _link(value: Any, name: Any) -> tuple[int | None, str | None, str | None]:
+def _link(value: Any, name: Any) -> tuple[int | str | None, str | None, str | None]:
     if isinstance(value, Mapping):
-        return _to_int(value.get("id")), _text(value.get("type")), _text(value.get("name", name)) or _text(name)
+        rid = value.get("id")
+        return (rid if isinstance(rid, str) and rid else _to_int(rid)), _text(value.get("type")), \
+            _text(value.get("name", name)) or _text(name)
     if value is None:
         return None, None, None
     return None, None, _text(name) or _text(value)  # a server that gives only the name
