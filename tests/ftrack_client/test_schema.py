@@ -50,7 +50,7 @@ def test_dotted_paths_are_typed_by_the_attribute_they_reach(site):
 
 @pytest.mark.parametrize("field, message", [
     ("nmae", "Task has no field 'nmae'. Did you mean 'name'?"),
-    ("bid_minutez", "Task has no field 'bid_minutez'. Did you mean 'bid_minutes'?"),
+    ("bid_minutez", "Task has no field 'bid_minutez'. Did you mean 'bid_minutes'"),
     ("status.nam", "Status has no attribute 'nam' (in 'status.nam'). Did you mean 'name'?"),
     ("bid.value", "Task.bid is a number attribute, so 'bid.value' cannot follow it"),
     ("timelogs.duration", "goes through Task.timelogs, a collection: such paths work in filters only"),
