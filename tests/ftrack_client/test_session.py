@@ -178,3 +178,12 @@ def test_an_answer_of_the_wrong_shape_is_a_protocol_error(body, kind):
 def test_identity_is_the_api_user(site):
     who = site.backend.identity()
     assert (who["sub"], who["user_type"], who["name"], who["email"]) == ("jane", "User", "Jane Doe", "jane@example.com")
+
+
+def test_the_cache_directory_follows_the_environment(monkeypatch, tmp_path):
+    from trackframes.backends.ftrack.cache import cache_dir
+
+    assert cache_dir({"TRACKFRAMES_CACHE_DIR": str(tmp_path)}) == tmp_path / "ftrack-schemas"
+    assert cache_dir({"TRACKFRAMES_CACHE_DIR": "off"}) is None
+    default = cache_dir({})
+    assert default is not None and default.parts[-2:] == ("trackframes", "ftrack-schemas")

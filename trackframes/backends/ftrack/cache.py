@@ -54,9 +54,22 @@ def cache_dir(env: dict[str, str] | None = None) -> Path | None:
         if value.strip().lower() in OFF or not value.strip():
             return None
         return Path(value).expanduser() / "ftrack-schemas"
-    import platformdirs
+    return _user_cache_dir(environ) / "trackframes" / "ftrack-schemas"
 
-    return Path(platformdirs.user_cache_dir("trackframes")) / "ftrack-schemas"
+
+def _user_cache_dir(environ: Any) -> Path:
+    """The platform's user cache directory (``platformdirs`` when installed, else the same rules)."""
+    try:
+        import platformdirs
+    except ImportError:
+        import sys
+
+        if sys.platform == "win32":
+            return Path(environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        if sys.platform == "darwin":
+            return Path.home() / "Library" / "Caches"
+        return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Path(platformdirs.user_cache_dir())
 
 
 def _digest(schemas: Any) -> str:
