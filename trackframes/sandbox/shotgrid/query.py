@@ -96,7 +96,7 @@ from typing import Any, Callable, Iterable
 
 import orjson
 
-from ..model import EntityDef, FieldDef, Store
+from .model import EntityDef, FieldDef, Store
 from .errors import bad_request
 
 __all__ = [

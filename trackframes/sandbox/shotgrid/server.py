@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 import orjson
 
-from ..model import Store
+from .model import Store
 from .accounts import active_login, build_credentials
 from .auth import TokenService
 from .exchange import Request, Response
@@ -209,7 +209,7 @@ class ShotGridServer:
         script_name: the API script name clients authenticate with.
         script_key: its key; a random one when ``None``.
         make_record: values of a new record for the mutation knobs
-            (``trackframes.sandbox.data.make_record`` when omitted).
+            (``trackframes.sandbox.shotgrid.new_records.make_record`` when omitted).
     """
 
     def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 0, knobs: Knobs | None = None,

@@ -1,0 +1,239 @@
+"""The neutral production rendered as a ShotGrid site: the catalog's entity types and their records.
+
+:func:`render` turns a :class:`~trackframes.sandbox.production.Production` into a
+:class:`~.model.Store`: each kind becomes its ShotGrid entity type (people are
+``HumanUser``, vendors ``CustomNonProjectEntity01``), each record gets the
+catalog's field names (``content``, ``sg_status_list``, ``est_in_mins``...) and
+wire forms (links ``{"type", "id"}``, ``url`` attachments, status codes such as
+``ip``), and ids stay the production's. Values ShotGrid derives are derived
+here: a shot's footage from its cut length, a version's frame range, a
+project's tracking settings, a task's ``pipeline_step`` colour.
+:func:`generate` is the generator and the renderer in one call.
+
+>>> from datetime import date
+>>> from trackframes.sandbox import production
+>>> prod = production.generate(scale=0.01, seed=1, today=date(2026, 3, 2))
+>>> store = render(prod)
+>>> task = store.records["Task"][1]
+>>> task["content"] == prod.tasks[0].name, task["entity"]["type"], task["sg_status_list"] in TASK_STATUSES
+(True, 'Asset', True)
+>>> store.count("HumanUser") == len(prod.people), store.today == prod.today
+(True, True)
+"""
+
+from __future__ import annotations
+
+import gc
+from datetime import date
+from typing import Any, Callable
+
+from ..production import Production, generate as generate_production
+from ..production.model import (
+    Asset,
+    Attachment,
+    Group,
+    Note,
+    Person,
+    Project,
+    Record,
+    Ref,
+    Sequence,
+    Shot,
+    Step,
+    Task,
+    TimeLog,
+    Vendor,
+    Version,
+)
+from .catalog import (
+    NOTE_STATUS_CODES,
+    SHOT_STATUS_CODES,
+    TASK_STATUS_CODES,
+    TASK_STATUSES,
+    VERSION_STATUS_CODES,
+    build_entities,
+)
+from .model import Store, WorkCalendar
+
+__all__ = ["ENTITY_OF_KIND", "render", "generate", "render_calendar"]
+
+#: The ShotGrid entity type of each kind of record.
+ENTITY_OF_KIND: dict[str, str] = {
+    "project": "Project", "sequence": "Sequence", "shot": "Shot", "asset": "Asset", "step": "Step",
+    "task": "Task", "version": "Version", "time_log": "TimeLog", "person": "HumanUser", "group": "Group",
+    "note": "Note", "vendor": "CustomNonProjectEntity01",
+}
+#: Navigation chains of a project's tracking settings.
+NAVCHAINS = {"Shot": "Shot.sg_sequence", "Asset": "Asset.sg_asset_type"}
+
+Link = dict[str, Any]
+
+
+class _Renderer:
+    """One rendering: shares link dicts between records, as the server's store expects."""
+
+    def __init__(self) -> None:
+        self._links: dict[tuple[str, int], Link] = {}
+
+    def link(self, entity: str, record_id: int) -> Link:
+        key = (entity, record_id)
+        hit = self._links.get(key)
+        if hit is None:
+            hit = self._links[key] = {"type": entity, "id": record_id}
+        return hit
+
+    def ref(self, ref: Ref) -> Link:
+        return self.link(ENTITY_OF_KIND[ref.kind], ref.id)
+
+    def people(self, ids: list[int]) -> list[Link]:
+        return [self.link("HumanUser", i) for i in ids]
+
+    def system(self, rec: Record) -> dict[str, Any]:
+        return {"created_at": rec.created, "updated_at": rec.updated,
+                "created_by": self.link("HumanUser", rec.created_by),
+                "updated_by": self.link("HumanUser", rec.updated_by)}
+
+    @staticmethod
+    def attachment(item: Attachment | None) -> dict[str, Any] | None:
+        if item is None:
+            return None
+        return {"url": item.url, "name": item.name, "content_type": item.mime_type, "link_type": item.source,
+                "type": "Attachment", "id": item.id}
+
+    # -- one function per kind: the record's field values -------------------------
+    def project(self, p: Project) -> dict[str, Any]:
+        return {
+            "name": p.name, "sg_status": p.status, "archived": p.archived, "is_template": p.template,
+            "start_date": p.start, "end_date": p.end, "sg_budget": p.budget, "sg_type": p.project_type,
+            "sg_description": p.description,
+            "tracking_settings": {"navchains": dict(NAVCHAINS), "frame_rate": p.frame_rate,
+                                  "resolution": list(p.resolution), "color_space": p.color_space,
+                                  "delivery_format": p.delivery_format},
+            "users": self.people(p.members), "image": p.thumbnail, **self.system(p),
+        }
+
+    def sequence(self, s: Sequence) -> dict[str, Any]:
+        return {"project": self.link("Project", s.project), "code": s.name, "description": s.description,
+                "sg_status_list": SHOT_STATUS_CODES[s.status], "image": s.thumbnail, **self.system(s)}
+
+    def shot(self, s: Shot) -> dict[str, Any]:
+        cut = s.cut_duration
+        return {
+            "project": self.link("Project", s.project), "code": s.name, "description": s.description,
+            "sg_sequence": self.link("Sequence", s.sequence), "sg_status_list": SHOT_STATUS_CODES[s.status],
+            "sg_shot_type": s.shot_type, "sg_cut_order": s.cut_order, "sg_head_in": s.head_in,
+            "sg_cut_in": s.cut_in, "sg_cut_out": s.cut_out, "sg_tail_out": s.tail_out, "sg_cut_duration": cut,
+            "sg_timecode_in": s.timecode_in, "sg_timecode_out": s.timecode_out,
+            "sg_footage": f"{cut // 16:02d}-{cut % 16:02d}",  # 35 mm: 16 frames a foot
+            "sg_percent_complete": s.percent_complete, "assets": [self.link("Asset", a) for a in s.assets],
+            "image": s.thumbnail, **self.system(s),
+        }
+
+    def asset(self, a: Asset) -> dict[str, Any]:
+        return {"project": self.link("Project", a.project), "code": a.name, "description": a.description,
+                "sg_asset_type": a.asset_type, "sg_status_list": SHOT_STATUS_CODES[a.status],
+                "shots": [self.link("Shot", s) for s in a.shots], "tag_list": list(a.tags), "image": a.thumbnail,
+                **self.system(a)}
+
+    def step(self, s: Step) -> dict[str, Any]:
+        return {"code": s.name, "short_name": s.short_name, "description": s.description, "color": s.color,
+                "list_order": s.order, "entity_type": ENTITY_OF_KIND[s.applies_to], **self.system(s)}
+
+    def task(self, t: Task) -> dict[str, Any]:
+        return {
+            "project": self.link("Project", t.project), "content": t.name, "entity": self.ref(t.parent),
+            "step": self.link("Step", t.step), "sg_status_list": TASK_STATUS_CODES[t.status],
+            "task_assignees": [self.ref(a) for a in t.assignees], "start_date": t.start, "due_date": t.due,
+            "duration": t.duration, "est_in_mins": t.estimate, "time_logs_sum": t.logged,
+            "sg_priority_1": t.priority, "color": "pipeline_step" if t.color is None else t.color,
+            "milestone": t.milestone, "upstream_tasks": [self.link("Task", u) for u in t.upstream],
+            "downstream_tasks": [self.link("Task", d) for d in t.downstream], "sg_description": t.description,
+            **self.system(t),
+        }
+
+    def version(self, v: Version) -> dict[str, Any]:
+        return {
+            "project": self.link("Project", v.project), "code": v.name, "description": v.description,
+            "entity": self.ref(v.parent), "sg_task": self.link("Task", v.task), "user": self.link("HumanUser", v.artist),
+            "sg_status_list": VERSION_STATUS_CODES[v.status], "sg_uploaded_movie": self.attachment(v.movie),
+            "sg_path_to_frames": v.frames_path, "sg_first_frame": v.first_frame, "sg_last_frame": v.last_frame,
+            "frame_count": v.frame_count, "frame_range": f"{v.first_frame}-{v.last_frame}",
+            "sg_uploaded_movie_frame_rate": v.frame_rate, "client_approved": v.client_approved,
+            "image": v.thumbnail, **self.system(v),
+        }
+
+    def time_log(self, t: TimeLog) -> dict[str, Any]:
+        return {"project": self.link("Project", t.project), "entity": self.link("Task", t.task),
+                "user": self.link("HumanUser", t.person), "date": t.date, "duration": t.minutes,
+                "description": t.description, **self.system(t)}
+
+    def person(self, p: Person) -> dict[str, Any]:
+        return {"name": p.name, "firstname": p.first_name, "lastname": p.last_name, "login": p.login,
+                "email": p.email, "sg_status_list": "act" if p.active else "dis", "password_proxy": p.password,
+                "sg_department": p.department, "groups": [self.link("Group", g) for g in p.groups],
+                "projects": [self.link("Project", i) for i in p.projects], "image": p.thumbnail, **self.system(p)}
+
+    def group(self, g: Group) -> dict[str, Any]:
+        return {"code": g.name, "users": self.people(g.members), **self.system(g)}
+
+    def note(self, n: Note) -> dict[str, Any]:
+        return {
+            "project": self.link("Project", n.project), "subject": n.subject, "content": n.body,
+            "user": self.link("HumanUser", n.author), "note_links": [self.ref(r) for r in n.links],
+            "tasks": [self.link("Task", t) for t in n.tasks], "addressings_to": [self.ref(r) for r in n.to],
+            "addressings_cc": [self.ref(r) for r in n.cc], "sg_note_type": n.note_type,
+            "sg_status_list": NOTE_STATUS_CODES[n.status], "tag_list": list(n.tags), **self.system(n),
+        }
+
+    def vendor(self, v: Vendor) -> dict[str, Any]:
+        return {
+            "code": v.name, "description": v.description, "sg_status_list": "act" if v.active else "dis",
+            "sg_entity_type": ENTITY_OF_KIND[v.works_on], "sg_day_rate": v.day_rate, "sg_discount": v.discount,
+            "sg_rating": v.rating, "sg_website": self.attachment(v.website),
+            "sg_contact": self.link("HumanUser", v.contact), "sg_country": v.country,
+            "sg_contract_start": v.contract_start, **self.system(v),
+        }
+
+    def values(self, kind: str) -> Callable[[Any], dict[str, Any]]:
+        return getattr(self, kind)  # type: ignore[no-any-return]
+
+
+def render_calendar(production: Production) -> WorkCalendar:
+    """The production's calendar as the store's work-day rules (people's rules are users' rules)."""
+    cal = production.calendar
+    return WorkCalendar(
+        studio_week=tuple(cal.studio_week),
+        studio_exceptions=dict(cal.studio_exceptions),
+        project_weeks=dict(cal.project_weeks),
+        project_exceptions={pid: dict(rules) for pid, rules in cal.project_exceptions.items()},
+        user_weeks=dict(cal.person_weeks),
+        user_exceptions={uid: dict(rules) for uid, rules in cal.person_exceptions.items()},
+    )
+
+
+def render(production: Production) -> Store:
+    """A new ShotGrid store holding ``production`` (ids kept; see the module docstring)."""
+    store = Store(build_entities(), calendar=render_calendar(production), today=production.today)
+    renderer = _Renderer()
+    for kind, records in production:
+        entity = ENTITY_OF_KIND[kind]
+        values = renderer.values(kind)
+        for rec in records:
+            row = store.insert(entity, values(rec))
+            if row["id"] != rec.id:  # ids stay the production's: tables are rendered whole, in id order
+                raise AssertionError(f"{entity} {row['id']} rendered from {kind} {rec.id}")
+    return store
+
+
+def generate(scale: float = 1.0, seed: int = 0, today: date | None = None) -> Store:
+    """Generate the production (:func:`trackframes.sandbox.production.generate`) and render it as a store.
+
+    Equal ``(scale, seed, today)`` give equal stores; ``today`` defaults to ``date.today()``.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()  # the renderer creates no cycles either
+    try:
+        return render(generate_production(scale=scale, seed=seed, today=today))
+    finally:
+        if was_enabled:
+            gc.enable()
