@@ -15,7 +15,11 @@ for ShotGrid), so every protocol serves the same show.
 >>> prod = generate(scale=0.02, seed=0, today=date(2026, 3, 2))
 >>> prod
 Production(today=2026-03-02, scale=0.02, seed=0, records=..., tasks=...)
->>> late = [t for t in prod.tasks if t.due < "2026-03-02" and STATUSES["task"][t.status].meaning is Meaning.IN_PROGRESS]
+>>> sorted({STATUSES["task"][t.status].meaning.value for t in prod.tasks})
+['done', 'in progress', 'not started', 'omitted', 'on hold', 'review']
+>>> task = prod.tasks[-1]
+>>> prod.get(task.parent.kind, task.parent.id).project == task.project
+True
 >>> prod.calendar.working(date(2026, 12, 25))
 False
 """

@@ -15,7 +15,7 @@ project's tracking settings, a task's ``pipeline_step`` colour.
 >>> prod = production.generate(scale=0.01, seed=1, today=date(2026, 3, 2))
 >>> store = render(prod)
 >>> task = store.records["Task"][1]
->>> task["content"] == prod.tasks[0].name, task["entity"]["type"], task["sg_status_list"] in TASK_STATUSES
+>>> task["content"] == prod.tasks[0].name, task["entity"]["type"], task["sg_status_list"] in TASK_STATUS_CODES.values()
 (True, 'Asset', True)
 >>> store.count("HumanUser") == len(prod.people), store.today == prod.today
 (True, True)
@@ -49,7 +49,6 @@ from .catalog import (
     NOTE_STATUS_CODES,
     SHOT_STATUS_CODES,
     TASK_STATUS_CODES,
-    TASK_STATUSES,
     VERSION_STATUS_CODES,
     build_entities,
 )
