@@ -46,13 +46,13 @@ from .model import (
     Status,
     Step,
     Task,
-    TimeLog,
+    TimeEntry,
     Vendor,
     Version,
 )
 
 __all__ = [
     "KINDS", "STATUSES", "Asset", "Attachment", "Calendar", "DayRule", "Group", "Meaning", "Note", "Person",
-    "Production", "Project", "Record", "Ref", "Sequence", "Shot", "Status", "Step", "Task", "TimeLog", "Vendor",
+    "Production", "Project", "Record", "Ref", "Sequence", "Shot", "Status", "Step", "Task", "TimeEntry", "Vendor",
     "Version", "generate", "studio_holidays",
 ]

@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .model import Asset, Note, Ref, Sequence, Shot, Task, TimeLog, Version
+from .model import Asset, Note, Ref, Sequence, Shot, Task, TimeEntry, Version
 from .vocabulary import (
     ASSET_NAMES,
     ASSET_TYPE_CUM,
@@ -418,7 +418,7 @@ class ProjectBuilder:
                 continue
             p.members.add(uid)
             created = g.stamp(day, 16 * 3600)
-            g.add(TimeLog(
+            g.add(TimeEntry(
                 project=p.pid,
                 task=task.id,
                 person=uid,
@@ -505,7 +505,7 @@ class ProjectBuilder:
             subject=f"{NOTE_PREFIX[note_type]}: {version.name}",
             body=g.pick(NOTE_BODIES),
             author=author,
-            links=[g.ref("version", version.id), parent],
+            about=[g.ref("version", version.id), parent],
             tasks=[version.task],
             to=[g.ref("person", artist)],
             cc=cc,

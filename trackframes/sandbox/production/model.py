@@ -34,7 +34,7 @@ from .calendar import Calendar
 
 __all__ = [
     "KINDS", "STATUSES", "Meaning", "Status", "Ref", "Attachment", "Record",
-    "Project", "Person", "Group", "Step", "Sequence", "Shot", "Asset", "Task", "Version", "TimeLog",
+    "Project", "Person", "Group", "Step", "Sequence", "Shot", "Asset", "Task", "Version", "TimeEntry",
     "Note", "Vendor", "Production",
 ]
 
@@ -63,7 +63,8 @@ def _table(*items: Status) -> dict[str, Status]:
     return {s.key: s for s in items}
 
 
-_WORK = (Status("waiting", "Waiting to Start", Meaning.NOT_STARTED), Status("ready", "Ready to Start", Meaning.NOT_STARTED),
+_WORK = (Status("waiting", "Waiting to Start", Meaning.NOT_STARTED),
+         Status("ready", "Ready to Start", Meaning.NOT_STARTED),
          Status("in_progress", "In Progress", Meaning.IN_PROGRESS))
 _CLOSED = (Status("final", "Final", Meaning.DONE), Status("on_hold", "On Hold", Meaning.ON_HOLD),
            Status("omitted", "Omitted", Meaning.OMITTED))
@@ -77,8 +78,8 @@ STATUSES: dict[str, dict[str, Status]] = {
     "version": _table(Status("none", "N/A", Meaning.NOT_STARTED), Status("review", "Pending Review", Meaning.REVIEW),
                       Status("viewed", "Viewed", Meaning.REVIEW), Status("approved", "Approved", Meaning.DONE),
                       Status("rejected", "Rejected", Meaning.IN_PROGRESS)),
-    "note": _table(Status("open", "Open", Meaning.NOT_STARTED), Status("in_progress", "In Progress", Meaning.IN_PROGRESS),
-                   Status("closed", "Closed", Meaning.DONE)),
+    "note": _table(Status("open", "Open", Meaning.NOT_STARTED),
+                   Status("in_progress", "In Progress", Meaning.IN_PROGRESS), Status("closed", "Closed", Meaning.DONE)),
 }
 STATUSES["sequence"] = STATUSES["asset"] = STATUSES["shot"]
 
@@ -275,7 +276,7 @@ class Version(Record):
 
 
 @dataclass(slots=True, kw_only=True)
-class TimeLog(Record):
+class TimeEntry(Record):
     """Time someone spent on a task on one day, in minutes."""
 
     project: int
@@ -288,13 +289,13 @@ class TimeLog(Record):
 
 @dataclass(slots=True, kw_only=True)
 class Note(Record):
-    """A review note: about ``links`` (a version and its shot or asset), addressed to people and groups."""
+    """A review note about a version and its shot or asset (``about``), addressed to people and groups."""
 
     project: int
     subject: str
     body: str
     author: int
-    links: list[Ref]
+    about: list[Ref]
     tasks: list[int]
     to: list[Ref]
     cc: list[Ref]
@@ -323,7 +324,7 @@ class Vendor(Record):
 #: Kinds of records, in creation order of their tables, with their record class.
 KINDS: dict[str, type[Record]] = {
     "project": Project, "sequence": Sequence, "shot": Shot, "asset": Asset, "step": Step, "task": Task,
-    "version": Version, "time_log": TimeLog, "person": Person, "group": Group, "note": Note, "vendor": Vendor,
+    "version": Version, "time_entry": TimeEntry, "person": Person, "group": Group, "note": Note, "vendor": Vendor,
 }
 
 
@@ -346,7 +347,7 @@ class Production:
     steps: list[Step] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     versions: list[Version] = field(default_factory=list)
-    time_logs: list[TimeLog] = field(default_factory=list)
+    time_entries: list[TimeEntry] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
@@ -386,6 +387,6 @@ class Production:
 
 
 _TABLES = {"project": "projects", "sequence": "sequences", "shot": "shots", "asset": "assets", "step": "steps",
-           "task": "tasks", "version": "versions", "time_log": "time_logs", "person": "people", "group": "groups",
+           "task": "tasks", "version": "versions", "time_entry": "time_entries", "person": "people", "group": "groups",
            "note": "notes", "vendor": "vendors"}
 _BY_CLASS = {cls: _TABLES[kind] for kind, cls in KINDS.items()}

@@ -8,13 +8,14 @@ closures (:func:`compile_filters`), which :mod:`.search` applies to records.
 >>> from datetime import date
 >>> from trackframes.sandbox.shotgrid.render_production import generate
 >>> store = generate(scale=0.01, seed=1, today=date(2026, 3, 2))
->>> keep = compile_filters(store, "Task", normalize_filters([["content", "is", "model"]]), make_clock(store, None, 0))
+>>> tree = normalize_filters([["content", "is", "model"]])
+>>> keep = compile_filters(store, "Task", tree, make_clock(store, None, 0))
 >>> sorted({r["content"] for r in store.records["Task"].values() if keep(r)})
 ['Model']
 >>> validate_filters(store, "Task", [["due_date", "contains", "2026"]])
 Traceback (most recent call last):
 ...
-trackframes.sandbox.shotgrid.errors.RequestError: Invalid filter on field 'due_date': operator 'contains' is not valid ...
+trackframes.sandbox.shotgrid.errors.RequestError: Invalid filter on field 'due_date': operator 'contains' ...
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from ..production.model import (
     Shot,
     Step,
     Task,
-    TimeLog,
+    TimeEntry,
     Vendor,
     Version,
 )
@@ -59,7 +59,7 @@ __all__ = ["ENTITY_OF_KIND", "render", "generate", "render_calendar"]
 #: The ShotGrid entity type of each kind of record.
 ENTITY_OF_KIND: dict[str, str] = {
     "project": "Project", "sequence": "Sequence", "shot": "Shot", "asset": "Asset", "step": "Step",
-    "task": "Task", "version": "Version", "time_log": "TimeLog", "person": "HumanUser", "group": "Group",
+    "task": "Task", "version": "Version", "time_entry": "TimeLog", "person": "HumanUser", "group": "Group",
     "note": "Note", "vendor": "CustomNonProjectEntity01",
 }
 #: Navigation chains of a project's tracking settings.
@@ -153,7 +153,8 @@ class _Renderer:
     def version(self, v: Version) -> dict[str, Any]:
         return {
             "project": self.link("Project", v.project), "code": v.name, "description": v.description,
-            "entity": self.ref(v.parent), "sg_task": self.link("Task", v.task), "user": self.link("HumanUser", v.artist),
+            "entity": self.ref(v.parent), "sg_task": self.link("Task", v.task),
+            "user": self.link("HumanUser", v.artist),
             "sg_status_list": VERSION_STATUS_CODES[v.status], "sg_uploaded_movie": self.attachment(v.movie),
             "sg_path_to_frames": v.frames_path, "sg_first_frame": v.first_frame, "sg_last_frame": v.last_frame,
             "frame_count": v.frame_count, "frame_range": f"{v.first_frame}-{v.last_frame}",
@@ -161,7 +162,7 @@ class _Renderer:
             "image": v.thumbnail, **self.system(v),
         }
 
-    def time_log(self, t: TimeLog) -> dict[str, Any]:
+    def time_entry(self, t: TimeEntry) -> dict[str, Any]:
         return {"project": self.link("Project", t.project), "entity": self.link("Task", t.task),
                 "user": self.link("HumanUser", t.person), "date": t.date, "duration": t.minutes,
                 "description": t.description, **self.system(t)}
@@ -178,7 +179,7 @@ class _Renderer:
     def note(self, n: Note) -> dict[str, Any]:
         return {
             "project": self.link("Project", n.project), "subject": n.subject, "content": n.body,
-            "user": self.link("HumanUser", n.author), "note_links": [self.ref(r) for r in n.links],
+            "user": self.link("HumanUser", n.author), "note_links": [self.ref(r) for r in n.about],
             "tasks": [self.link("Task", t) for t in n.tasks], "addressings_to": [self.ref(r) for r in n.to],
             "addressings_cc": [self.ref(r) for r in n.cc], "sg_note_type": n.note_type,
             "sg_status_list": NOTE_STATUS_CODES[n.status], "tag_list": list(n.tags), **self.system(n),
