@@ -213,6 +213,16 @@ def render_calendar(production: Production) -> WorkCalendar:
 
 def render(production: Production) -> Store:
     """A new ShotGrid store holding ``production`` (ids kept; see the module docstring)."""
+    was_enabled = gc.isenabled()
+    gc.disable()  # millions of new containers, and no cycles among them
+    try:
+        return _render(production)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _render(production: Production) -> Store:
     store = Store(build_entities(), calendar=render_calendar(production), today=production.today)
     renderer = _Renderer()
     for kind, records in production:
@@ -230,10 +240,4 @@ def generate(scale: float = 1.0, seed: int = 0, today: date | None = None) -> St
 
     Equal ``(scale, seed, today)`` give equal stores; ``today`` defaults to ``date.today()``.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()  # the renderer creates no cycles either
-    try:
-        return render(generate_production(scale=scale, seed=seed, today=today))
-    finally:
-        if was_enabled:
-            gc.enable()
+    return render(generate_production(scale=scale, seed=seed, today=today))
