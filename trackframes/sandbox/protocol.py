@@ -42,9 +42,10 @@ port=..., knobs=..., api_user=..., api_key=...)``, with ``.url``,
    Store`` over ``standard_schemas()`` and ``standard_relations()``. Each kind
    becomes its ftrack type (project → ``Project``, sequence → ``Sequence``,
    shot → ``Shot``, asset → ``AssetBuild``, step → the task ``Type``, task →
-   ``Task``, version → ``AssetVersion`` of an ``Asset``, time log →
-   ``Timelog``, person → ``User``, note → ``Note``; the step's department may
-   become a ``Type`` group or a custom attribute). Ids are UUIDs derived
+   ``Task``, version → ``AssetVersion`` of an ``Asset``, time entry →
+   ftrack's time-log type, person → ``User``, note → ``Note``; vendors, which
+   ftrack lacks, may be left out; the step's department may become a custom
+   attribute). Ids are UUIDs derived
    deterministically from the neutral ids, e.g. ``uuid5(NAMESPACE,
    f"{kind}:{id}")``, so the same production always gets the same ids and a
    test can map them back. Statuses become ``Status`` records whose ``State``

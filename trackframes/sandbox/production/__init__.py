@@ -7,8 +7,9 @@ notes, people, department groups, vendors, and the studio's :class:`Calendar`
 (holidays, project crunch days, vacations, a part-time week). Statuses carry
 their :class:`Meaning` (not started, in progress, review, done, omitted, on
 hold); ids are integers per kind. A protocol server renders the production in
-its own schema, names and ids (``trackframes.sandbox.shotgrid.render_production``
-for ShotGrid), so every protocol serves the same show.
+its own schema, names and ids (each backend's
+``trackframes.sandbox.<backend>.render_production``), so every protocol serves
+the same show.
 
 >>> from datetime import date
 >>> from trackframes.sandbox.production import generate
