@@ -317,3 +317,17 @@ def test_rendering_twice_gives_equal_stores_that_share_nothing_mutable(prod: Pro
     a.calendar.studio_exceptions.clear()
     assert "changed" not in prod.assets[0].tags and "changed" not in b.records["Asset"][1]["tag_list"]
     assert prod.calendar.studio_exceptions and b.calendar.studio_exceptions
+
+
+def test_a_store_loads_only_new_ascending_ids_of_its_type(store):
+    from trackframes.sandbox.shotgrid.model import Store
+
+    fresh = Store(catalog.build_entities())
+    first = dict(store.records["Group"][1])
+    with pytest.raises(ValueError, match="type 'Step'"):
+        fresh.load("Step", [first])
+    fresh.load("Group", [first])
+    assert fresh.count("Group") == 1 and fresh.version == 1
+    with pytest.raises(ValueError, match="not id 1 of type 'Group' after 1"):
+        fresh.load("Group", [first])
+    assert fresh.insert("Group", {"code": "Leads", "users": []})["id"] == 2

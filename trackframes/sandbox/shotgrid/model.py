@@ -180,6 +180,25 @@ class Store:
             self.version += 1
             return rec
 
+    def load(self, entity: str, rows: list[dict[str, Any]]) -> None:
+        """Append complete records (every field, then ``id`` and ``type``) whose ids ascend above the table's.
+
+        Loading a generated production this way skips :meth:`insert`'s defaults; ``version``
+        grows by one per record, as with :meth:`insert`.
+        """
+        with self.lock:
+            table = self.records[entity]
+            last = self._next_id[entity] - 1
+            for rec in rows:
+                rid = rec["id"]
+                if rid <= last or rec.get("type") != entity:
+                    raise ValueError(f"{entity} records load with ascending new ids and type {entity!r}, "
+                                     f"not id {rid!r} of type {rec.get('type')!r} after {last}")
+                table[rid] = rec
+                last = rid
+            self._next_id[entity] = last + 1
+            self.version += len(rows)
+
     def retire(self, entity: str, record_id: int) -> bool:
         with self.lock:
             rec = self.records[entity].pop(record_id, None)
