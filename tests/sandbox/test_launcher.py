@@ -142,3 +142,37 @@ def test_the_shotgrid_module_serves_a_production_or_a_store():
         launch.start(prod, store=object())
     assert "seed" not in launch.knob_names() and "latency" in launch.knob_names()
     assert launch.OPTIONS == ("script_name", "script_key")
+
+
+CLI = r'''
+import sys
+sys.path.insert(0, sys.argv[1])
+from trackframes.backends import registry
+registry.register(registry.BackendInfo(
+    name="fakeproto", title="Fake Proto", module=None, max_page_size=10, sandbox="tests.sandbox.fake_sandbox",
+    auth_kinds=(registry.AuthKind("api_key", "API key", "ApiKey", ()),)))
+from trackframes.cli import main
+sys.exit(main(["sandbox", "--backend", "fakeproto", "--port", "0", "--scale", "0.01"]))
+'''
+
+
+def test_the_sandbox_command_runs_a_registered_backends_sandbox():
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-u", "-c", CLI, ROOT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    lines = []
+    try:
+        for line in proc.stdout:  # the banner, then the server waits for Ctrl-C
+            lines.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = "".join(lines) + rest
+    assert proc.returncode == 0, err
+    assert "trackframes sandbox (fakeproto) serving at http://127.0.0.1:9" in text
+    assert "fake user: fake-user / key fake-key-123" in text and "stopping the sandbox" in text
