@@ -37,7 +37,8 @@ def _demo(args: argparse.Namespace) -> int:
     if output.exists() and not output.is_dir():
         raise CommandError(f"{output} is a file; the demo writes several files into a folder: "
                            "give -o a folder (new or existing)")
-    return run_demo(output, scale=args.scale, seed=args.seed, progress=False if args.quiet else None)
+    return run_demo(output, scale=args.scale, seed=args.seed, progress=False if args.quiet else None,
+                    backend=args.backend)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", default="trackframes-demo", help="output folder (default: %(default)s)")
     demo.add_argument("--scale", type=positive_float, default=1.0, help="size of the generated production (default: 1)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the generated production (default: 0)")
+    demo.add_argument("--backend", default="shotgrid", help="protocol of the sandbox (default: %(default)s)")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=_demo)
 
