@@ -1,5 +1,4 @@
-"""The ftrack backend over its sandbox (a production of many tasks with random UUIDs, statuses, types,
-nulls, time logs and assignments; tests/ftrack_client/bulk.py)."""
+"""The ftrack backend over its sandbox (the generated production, as the ShotGrid target reads it)."""
 
 from __future__ import annotations
 
@@ -9,10 +8,8 @@ from typing import Any, Iterator
 
 import trackframes as tf
 from tests.contract.target import Target
-from tests.ftrack_client.bulk import bulk_store
-from trackframes.sandbox.ftrack import FtrackServer
 
-TODAY = date(2024, 5, 20)
+TODAY = date(2026, 3, 2)
 
 #: Contract tests ftrack does not meet, and why.
 GAPS = {
@@ -29,24 +26,21 @@ GAPS = {
 
 @contextmanager
 def target() -> Iterator[Target]:
-    with FtrackServer(bulk_store(300, seed=3)) as server:
-        def connect(**options: Any) -> Any:
-            return tf.connect(server.url, backend="ftrack", auth=server.auth, progress=False, today=TODAY, **options)
-
-        site = connect()
+    with tf.sandbox.serve(backend="ftrack", scale=0.03, seed=3, today=TODAY) as sb:
+        site = sb.connect(progress=False)
 
         @contextmanager
         def churn(creates: int, deletes: int) -> Iterator[None]:
-            server.knobs.update(mutate_creates=creates, mutate_deletes=deletes)
+            sb.knobs.update(mutate_creates=creates, mutate_deletes=deletes)
             try:
                 yield
             finally:
-                server.knobs.update(mutate_creates=0, mutate_deletes=0)
+                sb.knobs.update(mutate_creates=0, mutate_deletes=0)
 
         yield Target(
             name="ftrack", site=site, entities=["Task", "Shot", "AssetVersion", "Timelog", "Project"],
             task_entity="Task", link_field="type", number_field="bid", date_field="start_day",
-            order_fields=["bid", "description"], requests=lambda: server.stats.requests, churn=churn,
-            gaps=GAPS, connect=connect,
+            order_fields=["description", "custom_attributes.milestone"], requests=lambda: sb.stats.requests, churn=churn,
+            gaps=GAPS, connect=lambda **options: sb.connect(progress=False, **options),
         )
         site.close()
