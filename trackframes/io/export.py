@@ -2,7 +2,8 @@
 
 Pages come from :meth:`trackframes.site.Site._pages` as typed record batches
 (each converted in the fetching threads as it lands) and go straight into a
-:class:`~trackframes.io.writer.DatasetWriter`; the whole result is never held.
+:class:`~trackframes.io.writer.DatasetWriter` (``pyarrow.dataset.write_dataset``
+fed as the pages arrive); the whole result is never held.
 The dataset is written into a temporary sibling directory and swapped in
 when complete (:mod:`trackframes.io.atomic`).
 
@@ -36,7 +37,7 @@ from .errors import CorruptDatasetError, DatasetExistsError
 from .metadata import (FORMAT, FORMAT_VERSION, clean_url, iso, query_differences, query_identity, read_metadata,
                        schema_to_json, specs_to_json, write_metadata)
 from .partition import Layout, PartitionKey, parse_partition_by, source_field
-from .writer import COMPRESSIONS, DatasetWriter, WrittenFile
+from .writer import DatasetWriter, WrittenFile, check_compression
 
 __all__ = ["export", "ExportResult", "DEFAULT_OVERLAP_SECONDS", "stream_query", "build_metadata", "human_size",
            "plural"]
@@ -171,13 +172,6 @@ def _check_same_query(path: Path, site: Any, query: Any, specs: Sequence[FieldSp
             f"{path} holds a dataset of another query ({'; '.join(differences)}). Exporting there would replace "
             "it: pass overwrite=True (trackframes export --overwrite) to do so, or choose another path. "
             "(Exporting the same query again refreshes it.)", path=path)
-
-
-def check_compression(compression: str | None) -> str:
-    value = "none" if compression is None else str(compression).lower()
-    if value not in COMPRESSIONS:
-        raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}, not {compression!r}")
-    return value
 
 
 def _field_names(site: Any, entity: str, fields: Any, keys: Sequence[PartitionKey]) -> tuple[Any, bool]:

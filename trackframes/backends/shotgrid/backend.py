@@ -411,6 +411,19 @@ class ShotGridBackend:
 
         return SCHEDULE_FIELDS
 
+    # -- change feed (see changes.py) --
+    def changed_since(self, entity: str, since: Any) -> Any:
+        """A filter matching records of ``entity`` changed at or after ``since`` (``None``: no ``updated_at``)."""
+        from .changes import changed_since
+
+        return changed_since(self, entity, since)
+
+    def deleted_since(self, entity: str, since: Any) -> Any:
+        """Ids of the retired records of ``entity`` (every one: the API does not say when they were retired)."""
+        from .changes import deleted_since
+
+        return deleted_since(self, entity, since)
+
 
 class _Unparsed:
     """A fetched page body waiting to be parsed, with the request that fetched it."""

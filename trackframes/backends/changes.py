@@ -1,0 +1,56 @@
+"""The change-feed capability: which records changed, and which were deleted, since a moment.
+
+A backend with a change feed lets :func:`trackframes.io.sync` fetch only the
+records changed since a dataset's watermark and drop the deleted ones, without
+listing every id on the site. A backend without one is synced by comparing
+ids instead (see :mod:`trackframes.io.sync`).
+
+This protocol joins the other capabilities in :mod:`trackframes.backends.base`
+(``Capability.CHANGE_FEED``) when they are declared there; until then
+:func:`change_feed` tells whether a backend has it from the methods it defines.
+
+>>> from datetime import date, datetime, timezone
+>>> import trackframes as tf
+>>> with tf.sandbox.serve(scale=0.02, seed=1, today=date(2026, 3, 2)) as sb:
+...     site = sb.connect(progress=False)
+...     feed = change_feed(site.backend)
+...     changed = feed.changed_since("Task", datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+...     deleted = feed.deleted_since("Task", datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+>>> site.find("Task", changed, ["updated_at"])["updated_at"].min() >= datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+True
+>>> deleted.type
+DataType(int64)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+import pyarrow as pa
+
+__all__ = ["ChangeFeed", "change_feed"]
+
+
+@runtime_checkable
+class ChangeFeed(Protocol):
+    """What changed on the site since a moment (an aware ``datetime``)."""
+
+    def changed_since(self, entity: str, since: datetime) -> Any:
+        """A filter (a list of conditions or a group, in the public syntax) that matches every record of ``entity`` created or changed at
+        or after ``since``; ``None`` when records of ``entity`` carry no time of change (sync then compares ids).
+
+        The filter may match a little more (an earlier moment): those records are fetched again, which is
+        harmless.
+        """
+
+    def deleted_since(self, entity: str, since: datetime) -> pa.Array:
+        """Ids of the records of ``entity`` deleted at or after ``since``, typed as the ``id`` column.
+
+        A backend that cannot tell when a record was deleted gives the ids of every deleted record.
+        """
+
+
+def change_feed(backend: Any) -> ChangeFeed | None:
+    """``backend`` as a :class:`ChangeFeed` when it has one, else ``None``."""
+    return backend if isinstance(backend, ChangeFeed) else None
