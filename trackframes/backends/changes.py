@@ -11,15 +11,17 @@ This protocol joins the other capabilities in :mod:`trackframes.backends.base`
 
 >>> from datetime import date, datetime, timezone
 >>> import trackframes as tf
+>>> since = datetime(2026, 2, 20, 12, 0, tzinfo=timezone.utc)
 >>> with tf.sandbox.serve(scale=0.02, seed=1, today=date(2026, 3, 2)) as sb:
 ...     site = sb.connect(progress=False)
 ...     feed = change_feed(site.backend)
-...     changed = feed.changed_since("Task", datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
-...     deleted = feed.deleted_since("Task", datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
->>> site.find("Task", changed, ["updated_at"])["updated_at"].min() >= datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+...     changed = site.find("Task", feed.changed_since("Task", since), ["updated_at"])
+...     _ = sb.store.retire("Task", min(sb.store.records["Task"]))
+...     deleted = feed.deleted_since("Task", since)
+>>> len(changed) > 0 and bool((changed["updated_at"] >= since).all())
 True
->>> deleted.type
-DataType(int64)
+>>> deleted.to_pylist() == sorted(sb.store.retired["Task"])
+True
 """
 
 from __future__ import annotations

@@ -54,10 +54,14 @@ def lock_path(path: Path) -> Path:
 
 
 class DatasetLock:
-    """An exclusive, non-blocking lock on the dataset path ``path``; release removes the lock file."""
+    """An exclusive, non-blocking lock on the dataset path ``path``; release removes the lock file.
 
-    def __init__(self, path: Path) -> None:
+    ``writers`` names who else may hold it, for the message of a refusal.
+    """
+
+    def __init__(self, path: Path, *, writers: str = "export or sync") -> None:
         self.path = Path(path)
+        self.writers = writers
         self.file = lock_path(self.path)
         self._fd: int | None = None
         self._fallback: Any = None
@@ -120,7 +124,7 @@ class DatasetLock:
         self._fallback = lock
 
     def _busy(self) -> TrackframesError:
-        return TrackframesError(f"{self.path} is being written by another export or sync (lock {self.file}); "
+        return TrackframesError(f"{self.path} is being written by another {self.writers} (lock {self.file}); "
                                 "try again when it has finished.")
 
     def __enter__(self) -> "DatasetLock":

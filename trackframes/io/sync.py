@@ -121,7 +121,7 @@ def sync(site: Any, path: str | Path, *, progress: bool | None = None, overlap: 
     >>> with tf.sandbox.serve(scale=0.02, seed=1, today=date(2026, 3, 2)) as sb, tempfile.TemporaryDirectory() as tmp:
     ...     site = sb.connect(progress=False)
     ...     _ = site.export("Shot", f"{tmp}/shots", fields=["code"])
-    ...     sb.store.retire("Shot", min(sb.store.records["Shot"]))
+    ...     _ = sb.store.retire("Shot", min(sb.store.records["Shot"]))
     ...     result = sync(site, f"{tmp}/shots")
     ...     method = read_metadata(f"{tmp}/shots")["last_sync"]["method"]
     >>> result.removed, result.fetched, method
