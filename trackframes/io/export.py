@@ -51,7 +51,7 @@ class ExportResult:
     """What an export or sync wrote.
 
     ``fetched`` counts the records fetched from the site, ``removed`` the rows
-    of the previous dataset that were dropped (retired, changed, or no longer
+    of the previous dataset that were dropped (deleted, changed, or no longer
     matching the filters); an export fetches everything and removes nothing.
     """
 

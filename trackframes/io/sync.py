@@ -4,11 +4,12 @@ A sync looks ``overlap`` (5 minutes by default) before the dataset's
 watermark; call that moment ``since``. It works one of two ways, depending on
 what the site's backend can tell.
 
-**With a change feed** (:class:`trackframes.backends.changes.ChangeFeed`: the
-ShotGrid backend has one), it asks three questions about the changes only:
+**With a change feed** (:class:`trackframes.backends.changes.ChangeFeed`;
+which backends have one: ``docs/export.md``), it asks three questions about
+the changes only:
 
 1. the ids of the records deleted since ``since`` (a backend that cannot say
-   when gives every deleted record: ShotGrid's retired records);
+   when gives every deleted record);
 2. the ids of every record changed since ``since``, whatever the dataset's
    filters (a record changed so that it no longer matches must leave);
 3. the full rows of the records changed since ``since`` that match the
@@ -31,8 +32,7 @@ rows of (3).
    as an export.
 
 The new dataset is the old rows whose ids are still current and were not
-fetched again, plus every row fetched. Removed and retired records leave,
-whichever way.
+fetched again, plus every row fetched. Deleted records leave, whichever way.
 
 Either way, files of the old dataset whose rows all stay are hard-linked into
 the new dataset unchanged (``write_dataset`` only writes new files, hence this
@@ -43,9 +43,9 @@ A record that changes while a sync runs keeps its previous version until the
 next sync, which picks it up because it changed after the new watermark.
 
 What a sync cannot see: values that live on *other* records (dotted fields,
-the ``.name`` of links) are as of the record's own last change. With a change
-feed, records of a project archived since the export stay, and a revived
-record comes back only once it changes. Filters relative to the current time
+the names of linked records) are as of the record's own last change. With a
+change feed, records of a project archived since the export stay, and a
+restored record comes back only once it changes. Filters relative to the current time
 (``in_last``, ``in_calendar_day``, ...) are refused, since records drift out
 of them without changing.
 """
@@ -350,7 +350,7 @@ def _carry_over(old_root: Path, new_root: Path, files: Sequence[Mapping[str, Any
 
 
 def _link(src: Path, dst: Path) -> None:
-    """A hard link (no copy, and the old dataset's file is never modified); a copy when links fail."""
+    """A hard link (no copy, and the old dataset's file is never modified); a copy where hard linking fails."""
     try:
         os.link(src, dst)
     except OSError:
