@@ -15,7 +15,9 @@ holding the lock leaves the empty file, unlocked; the next writer takes it
 over and removes it.
 
 Without ``fcntl`` (Windows) the lock is :class:`filelock.FileLock`, which
-removes its file on release there.
+removes its file on release there. On POSIX systems ``filelock`` also takes an
+``flock``, but leaves its file behind on release (deleting it safely needs the
+check above), so this module keeps its own few lines there.
 
 >>> import tempfile
 >>> from pathlib import Path
