@@ -51,7 +51,10 @@ def test_both_ways_apply_creates_updates_retirements_and_records_leaving_the_fil
         got = read_parquet(path)
         pd.testing.assert_frame_equal(got, refetch(site, path, tmp_path / "fresh"))
     assert got["id"].tolist() == reference_ids(store)
-    assert read_metadata(path)["last_sync"]["method"] == method
+    last = read_metadata(path)["last_sync"]
+    assert last["method"] == method
+    # the change feed names every retired record (ShotGrid does not say when they were retired)
+    assert last["deleted_seen"] == (len(store.retired["Task"]) if feed else None)
     # only the changed records were fetched again, whichever way
     assert result.fetched == len(set(created + updated) & set(reference_ids(store)))
     assert result.removed == len(before - set(got["id"])) + len(set(updated) & before)

@@ -176,7 +176,7 @@ def sync(site: Any, path: str | Path, *, progress: bool | None = None, overlap: 
         previous = parse_iso(meta.get("max_updated_at"))
         latest = max((m for m in (previous, latest) if m is not None), default=None)
         last_sync = {"started_at": iso(started), "since": iso(since), "method": plan.method, "fetched": fetched,
-                     "removed": removed, "deleted_seen": int(len(plan.drop)) if plan.method == CHANGE_FEED else None,
+                     "removed": removed, "deleted_seen": plan.deleted,
                      "schema_grew": bool(grown)}
         new_meta = build_metadata(site, query, specs, bool(meta["all_fields"]), keys, meta["compression"], files,
                                   watermark=started, max_updated_at=latest, generation=generation,
@@ -201,6 +201,7 @@ class _Changes:
     changed: Any
     drop: pa.Array
     current: pa.Array | None
+    deleted: int | None = None  # how many deleted records the change feed named
 
 
 def _changes(site: Any, entity: str, filters: Any, archived: bool, since: datetime,
@@ -211,7 +212,7 @@ def _changes(site: Any, entity: str, filters: Any, archived: bool, since: dateti
     if feed is not None and changed is not None:
         deleted = pc.cast(feed.deleted_since(entity, since), id_type)
         touched = _ids(site, entity, changed, True, progress)  # whatever the filters: leavers must go
-        return _Changes(CHANGE_FEED, changed, _unique([deleted, touched], id_type), None)
+        return _Changes(CHANGE_FEED, changed, _unique([deleted, touched], id_type), None, len(deleted))
     current = _ids(site, entity, filters, archived, progress)
     changed = _updated_since(site, entity, since)
     if changed is None:
