@@ -39,8 +39,9 @@ class ChangeFeed(Protocol):
     """What changed on the site since a moment (an aware ``datetime``)."""
 
     def changed_since(self, entity: str, since: datetime) -> Any:
-        """A filter (a list of conditions or a group, in the public syntax) that matches every record of ``entity`` created or changed at
-        or after ``since``; ``None`` when records of ``entity`` carry no time of change (sync then compares ids).
+        """A filter (a list of conditions or a group, in the public syntax) matching every record of
+        ``entity`` created or changed at or after ``since``; ``None`` when records of ``entity`` carry
+        no time of change (sync then compares ids).
 
         The filter may match a little more (an earlier moment): those records are fetched again, which is
         harmless.

@@ -22,7 +22,8 @@ in time order as text.
 >>> stamps = pa.array([datetime(2026, 2, 27, tzinfo=timezone.utc), datetime(2024, 12, 31, tzinfo=timezone.utc)],
 ...                   pa.timestamp("ms", tz="UTC"))
 >>> layout = Layout(parse_partition_by("updated_at:week"), pa.schema([("id", pa.int64()), ("updated_at", stamps.type)]))
->>> layout.prepare(pa.record_batch([pa.array([1, 2]), stamps], names=["id", "updated_at"]))["updated_at_week"].to_pylist()
+>>> rows = layout.prepare(pa.record_batch([pa.array([1, 2]), stamps], names=["id", "updated_at"]))
+>>> rows["updated_at_week"].to_pylist()
 ['2026-W09', '2025-W01']
 
 The directories themselves are written by ``pyarrow.dataset.write_dataset``

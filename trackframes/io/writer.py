@@ -38,8 +38,11 @@ What is ours, and why ``write_dataset`` cannot do it:
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     with DatasetWriter(Path(tmp), layout) as writer:
 ...         writer.write(pa.record_batch([pa.array([1, 2, 3]), pa.array(["Hollow Pines", "a/b", None])], schema=schema))
-...     sorted((f.path, f.rows) for f in writer.files)
-[('project.name=Hollow%20Pines/part-0000-0.parquet', 1), ('project.name=__HIVE_DEFAULT_PARTITION__/part-0000-0.parquet', 1), ('project.name=a%2Fb/part-0000-0.parquet', 1)]
+...     for f in sorted(writer.files, key=lambda f: f.path):
+...         print(f.path, f.rows)
+project.name=Hollow%20Pines/part-0000-0.parquet 1
+project.name=__HIVE_DEFAULT_PARTITION__/part-0000-0.parquet 1
+project.name=a%2Fb/part-0000-0.parquet 1
 """
 
 from __future__ import annotations
