@@ -124,3 +124,23 @@ def test_sync_speaks_no_tracker_vocabulary():
     source = (Path(tf.__file__).parent / "io" / "sync.py").read_text()
     for token in ("return_only", "retired", "sg_", "ShotGrid", "shotgrid", "HumanUser", "_summarize", "links"):
         assert not re.search(re.escape(token), source), token
+
+
+@BOTH
+def test_rewritten_files_keep_their_partition_values(fresh, tmp_path, feed, method):
+    """Files under several keys (a number, a category, a null) are rewritten into the same directories."""
+    store = fresh.store
+    path = tmp_path / "tasks"
+    orphan = create_task(store, 4, project=None, sg_status_list="ip")
+    with connect(fresh, change_feed=feed) as site:
+        export(site, "Task", path, fields=["content", "duration"], partition_by=["project.id", "sg_status_list"])
+        dirs = {p.relative_to(path).parent for p in path.rglob("*.parquet")}
+        for n in range(0, 60, 6):  # a change in many files: they are rewritten, not linked
+            store.update("Task", live_task(store, n), {"duration": 4321 + n, "updated_at": now_iso()})
+        store.update("Task", orphan, {"duration": 99, "updated_at": now_iso()})
+        sync(site, path, overlap=0)
+        got = read_parquet(path)
+        pd.testing.assert_frame_equal(got, refetch(site, path, tmp_path / "fresh"))
+    assert {p.relative_to(path).parent for p in path.rglob("*.parquet")} == dirs
+    assert any("__HIVE_DEFAULT_PARTITION__" in str(d) for d in dirs)
+    assert got.set_index("id").loc[orphan, "duration"] == 99

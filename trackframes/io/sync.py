@@ -59,12 +59,11 @@ import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..backends.changes import change_feed
@@ -319,7 +318,7 @@ def _carry_over(old_root: Path, new_root: Path, files: Sequence[Mapping[str, Any
     """Old rows that ``keep`` keeps into the new dataset: whole files linked, the others rewritten.
 
     ``keep(ids)`` gives a boolean mask. Rewritten rows go to ``writer`` with their partition columns
-    (restored from the directory names). Every old id is appended to ``seen``. Returns the linked
+    (restored from the directory names), read a batch at a time. Every old id is appended to ``seen``. Returns the linked
     files and how many old rows were dropped.
     """
     kept: list[WrittenFile] = []
@@ -341,12 +340,12 @@ def _carry_over(old_root: Path, new_root: Path, files: Sequence[Mapping[str, Any
         removed += len(ids) - n_stay
         if not n_stay:
             continue
-        dataset = ds.dataset([str(src)], schema=layout.stored_schema, format="parquet",
-                             partitioning=layout.partitioning(), partition_base_dir=str(old_root))
-        with reading(old_root, [str(src)]):
-            for batch in dataset.to_batches(batch_size=8_192):
-                mask = keep(batch.column("id"))
-                writer.write(batch.filter(mask))
+        directory = str(PurePosixPath(rel).parent)
+        with reading(old_root, [str(src)]), pq.ParquetFile(src) as reader:
+            for batch in reader.iter_batches(batch_size=8_192):
+                rows = batch.filter(keep(batch.column("id")))
+                if rows.num_rows:
+                    writer.write(layout.restore(rows, "" if directory == "." else directory))
     return kept, removed
 
 
