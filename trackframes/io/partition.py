@@ -183,23 +183,6 @@ class Layout:
         """The Hive partitioning ``write_dataset`` writes and readers parse (``None`` without keys)."""
         return ds.partitioning(self.hive_schema, flavor="hive") if self.keys else None
 
-    def restore(self, batch: pa.RecordBatch, directory: str) -> pa.RecordBatch:
-        """Rows read from a file in ``directory`` with the column keys its name holds put back as columns.
-
-        >>> layout = Layout([PartitionKey("project.name")], pa.schema([("id", pa.int64()), ("project.name", pa.string())]))
-        >>> layout.restore(pa.record_batch([pa.array([7])], names=["id"]), "project.name=a%2Fb").to_pylist()
-        [{'id': 7, 'project.name': 'a/b'}]
-        """
-        missing = [k for k in self.keys if not k.derived and k.name not in batch.schema.names]
-        if not missing:
-            return batch
-        values = ds.get_partition_keys(self.partitioning().parse(directory + "/"))  # type: ignore[union-attr]
-        hive = self.hive_schema
-        for key in missing:
-            field = hive.field(key.name)
-            batch = batch.append_column(field, pa.repeat(pa.scalar(values.get(key.name), field.type), batch.num_rows))
-        return batch
-
     def prepare(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Rows of the frame schema with their directory keys as columns (:attr:`write_schema`).
 

@@ -35,9 +35,11 @@ The new dataset is the old rows whose ids are still current and were not
 fetched again, plus every row fetched. Deleted records leave, whichever way.
 
 Either way, files of the old dataset whose rows all stay are hard-linked into
-the new dataset unchanged (``write_dataset`` only writes new files, hence this
-module's own carry-over); the others are rewritten without the dropped rows,
-through the same writer as the fetched rows. The result goes through the
+the new dataset unchanged; the others are copied, less the dropped rows, into
+a new file in the same directory (:func:`~trackframes.io.writer.copy_rows`).
+That is this module's own code: ``write_dataset`` can neither link files nor
+take rows as fast as a local file gives them (see :mod:`trackframes.io.writer`).
+The fetched rows go through ``write_dataset``. The result goes through the
 atomic swap of an export, and the watermark becomes the time the sync started.
 A record that changes while a sync runs keeps its previous version until the
 next sync, which picks it up because it changed after the new watermark.
@@ -75,7 +77,7 @@ from .metadata import (check_compatible, check_same_site, iso, listed_files, par
                        schema_from_json, write_metadata)
 from .partition import Layout, PartitionKey
 from .scan import reading
-from .writer import DatasetWriter, WrittenFile
+from .writer import DatasetWriter, WrittenFile, copy_rows
 
 __all__ = ["sync", "RELATIVE_OPERATORS", "CHANGE_FEED", "ID_COMPARISON", "FULL_FETCH"]
 
@@ -152,7 +154,8 @@ def sync(site: Any, path: str | Path, *, progress: bool | None = None, overlap: 
 
         generation = int(meta.get("generation", 0)) + 1
         settings = dict(meta.get("layout") or {})
-        with DatasetWriter(stage.tmp, Layout(keys, new_schema), compression=meta["compression"],
+        layout = Layout(keys, new_schema)
+        with DatasetWriter(stage.tmp, layout, compression=meta["compression"],
                            tag=f"{generation:04d}", row_group_size=settings.get("row_group_size", 65_536),
                            max_rows_per_file=settings.get("max_rows_per_file", 2_000_000)) as writer:
             fetched_ids: list[pa.Array] = []
@@ -160,9 +163,9 @@ def sync(site: Any, path: str | Path, *, progress: bool | None = None, overlap: 
             again = _unique(fetched_ids, new_schema.field("id").type)
             drop = _unique([plan.drop, again], again.type)
             old_ids: list[pa.Array] = []
-            kept, removed = _carry_over(path, stage.tmp, meta["files"], Layout(keys, old_schema), writer,
+            kept, removed = _carry_over(path, stage.tmp, meta["files"], layout.file_schema,
                                         keep=lambda ids: _keep(ids, plan.current, drop), rewrite_all=grown,
-                                        seen=old_ids)
+                                        tag=f"{generation:04d}", compression=meta["compression"], seen=old_ids)
             if plan.current is not None and plan.changed is not None:
                 known = _unique(old_ids + [again], again.type)
                 missing = pc.filter(plan.current, pc.invert(pc.is_in(plan.current, value_set=known)))
@@ -312,18 +315,19 @@ def _overlap(overlap: float | timedelta | None, meta: Mapping[str, Any]) -> time
 # -- the old rows ---------------------------------------------------------------------------------------------------
 
 
-def _carry_over(old_root: Path, new_root: Path, files: Sequence[Mapping[str, Any]], layout: Layout,
-                writer: DatasetWriter, *, keep: Any, rewrite_all: bool,
+def _carry_over(old_root: Path, new_root: Path, files: Sequence[Mapping[str, Any]], schema: pa.Schema, *,
+                keep: Any, rewrite_all: bool, tag: str, compression: str,
                 seen: list[pa.Array]) -> tuple[list[WrittenFile], int]:
-    """Old rows that ``keep`` keeps into the new dataset: whole files linked, the others rewritten.
+    """Old rows that ``keep`` keeps into the new dataset: whole files linked, the others copied less the rest.
 
-    ``keep(ids)`` gives a boolean mask. Rewritten rows go to ``writer`` with their partition columns
-    (restored from the directory names), read a batch at a time. Every old id is appended to ``seen``. Returns the linked
-    files and how many old rows were dropped.
+    ``keep(ids)`` gives a boolean mask. A file that loses rows (or every file, with ``rewrite_all``) is
+    copied into its own directory as ``part-<tag>-r<n>.parquet`` in ``schema`` (the new file schema).
+    Every old id is appended to ``seen``. Returns the files kept or copied and how many old rows were
+    dropped.
     """
     kept: list[WrittenFile] = []
     removed = 0
-    for entry in files:
+    for n, entry in enumerate(files):
         rel = str(entry["path"])
         src = old_root / rel
         with reading(old_root, [str(src)]):
@@ -340,12 +344,10 @@ def _carry_over(old_root: Path, new_root: Path, files: Sequence[Mapping[str, Any
         removed += len(ids) - n_stay
         if not n_stay:
             continue
-        directory = str(PurePosixPath(rel).parent)
-        with reading(old_root, [str(src)]), pq.ParquetFile(src) as reader:
-            for batch in reader.iter_batches(batch_size=8_192):
-                rows = batch.filter(keep(batch.column("id")))
-                if rows.num_rows:
-                    writer.write(layout.restore(rows, "" if directory == "." else directory))
+        copy = (PurePosixPath(rel).parent / f"part-{tag}-r{n}.parquet").as_posix()
+        with reading(old_root, [str(src)]):
+            rows = copy_rows(src, new_root / copy, keep, schema, compression)
+        kept.append(WrittenFile(copy, rows, (new_root / copy).stat().st_size))
     return kept, removed
 
 

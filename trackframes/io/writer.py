@@ -29,6 +29,11 @@ What is ours, and why ``write_dataset`` cannot do it:
 * **The zero-row file** of an empty export (:meth:`DatasetWriter.write_empty`):
   ``write_dataset`` writes no file for no rows, and readers of an empty dataset
   should still see its columns.
+* **Copying a file less some rows** (:func:`copy_rows`, for a sync): the rows
+  kept from an old file stay in its directory, so they need no partitioning,
+  and a copy that reads one row group while writing the last holds little.
+  Through ``write_dataset`` they would come faster than it writes them, which
+  is what its queue cannot bear.
 
 >>> import tempfile
 >>> import pyarrow as pa
@@ -53,7 +58,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -61,7 +66,7 @@ import pyarrow.parquet as pq
 
 from .partition import Layout
 
-__all__ = ["DatasetWriter", "WrittenFile", "conform", "check_compression", "write_file", "COMPRESSIONS"]
+__all__ = ["DatasetWriter", "WrittenFile", "conform", "check_compression", "copy_rows", "write_file", "COMPRESSIONS"]
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 
@@ -112,6 +117,27 @@ def write_file(table: pa.Table, target: Path, compression: str) -> None:
     """One Parquet file, with the dataset files' options (dictionary encoding, statistics)."""
     pq.write_table(table, str(target), compression=_codec(check_compression(compression)), use_dictionary=True,
                    write_statistics=True)
+
+
+def copy_rows(src: Path, target: Path, keep: Callable[[pa.Array], pa.Array], schema: pa.Schema,
+              compression: str) -> int:
+    """The rows of the Parquet file ``src`` that ``keep(ids)`` keeps, into a new file ``target`` in ``schema``.
+
+    One row group at a time, each written out as it was (less the rows dropped), so memory holds one
+    row group. Returns the rows written.
+    """
+    rows = 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with pq.ParquetFile(src) as reader, pq.ParquetWriter(str(target), schema, compression=_codec(compression),
+                                                         use_dictionary=True, write_statistics=True) as out:
+        for i in range(reader.num_row_groups):
+            group = reader.read_row_group(i)
+            group = group.filter(keep(group.column("id").combine_chunks()))
+            if group.num_rows:
+                out.write_table(pa.Table.from_batches([conform(b, schema) for b in group.to_batches()], schema),
+                                row_group_size=group.num_rows)
+                rows += group.num_rows
+    return rows
 
 
 class DatasetWriter:
