@@ -22,10 +22,16 @@ What is ours, and why ``write_dataset`` cannot do it:
   of about 450 bytes took the process from 119 MB to 719 MB.
   So it gets whole row groups, never partial ones (``min_rows_per_group=0``:
   it holds nothing back), and the caller waits before handing over the next
-  one while Arrow holds more than ``buffer_bytes`` (Arrow's memory pool,
-  above what it held when the writer started). A row group is
-  ``row_group_size`` rows, or fewer when they pass ``buffer_bytes / 2``; with
-  partitions, its rows are spread over the directories they belong to.
+  one while Arrow holds more than ``buffer_bytes`` (32 MB by default; at least
+  16 MB). Arrow offers no count of what it still has to write, so "holds" is
+  its memory pool above what it held when the writer started, less the rows
+  the writer itself buffers; memory the process holds in Arrow for other
+  reasons counts too, so a wait also ends after 10 s in which nothing was
+  released. A row group is ``row_group_size`` rows, or fewer when they pass
+  ``buffer_bytes / 2``; with partitions, its rows are spread over the
+  directories they belong to. The callers feed it from the network, which is
+  slower than it writes: it rarely waits (a sync copies the rows it keeps
+  itself, see :func:`copy_rows`).
 * **The zero-row file** of an empty export (:meth:`DatasetWriter.write_empty`):
   ``write_dataset`` writes no file for no rows, and readers of an empty dataset
   should still see its columns.
@@ -150,7 +156,7 @@ class DatasetWriter:
 
     def __init__(self, root: Path, layout: Layout, *, compression: str = "zstd", tag: str = "0000",
                  row_group_size: int = 65_536, max_rows_per_file: int = 2_000_000,
-                 buffer_bytes: int = 64 << 20, max_open_files: int = 64) -> None:
+                 buffer_bytes: int = 32 << 20, max_open_files: int = 64) -> None:
         if row_group_size < 1 or max_rows_per_file < 1 or max_open_files < 1 or buffer_bytes < 1:
             raise ValueError("row_group_size, max_rows_per_file, max_open_files and buffer_bytes must be >= 1")
         self.root = Path(root).absolute()
