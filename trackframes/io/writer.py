@@ -26,8 +26,9 @@ What is ours, and why ``write_dataset`` cannot do it:
   16 MB). Arrow offers no count of what it still has to write, so "holds" is
   its memory pool above what it held when the writer started, less the rows
   the writer itself buffers; memory the process holds in Arrow for other
-  reasons counts too, so a wait also ends after 10 s in which nothing was
-  released. A row group is ``row_group_size`` rows, or fewer when they pass
+  reasons counts too, so a wait also ends after 3 s in which nothing was
+  released (and there is none with a single I/O thread, which would be busy
+  reading the rows handed over). A row group is ``row_group_size`` rows, or fewer when they pass
   ``buffer_bytes / 2``; with partitions, its rows are spread over the
   directories they belong to. The callers feed it from the network, which is
   slower than it writes: it rarely waits (a sync copies the rows it keeps
@@ -82,7 +83,7 @@ _POLL = 0.02
 _FLOOR = 16 << 20
 #: seconds without any memory released by Arrow after which the caller stops waiting for it (the memory is
 #: then held by something else in the process, not by the writer)
-_STALL = 10.0
+_STALL = 3.0
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,8 @@ class DatasetWriter:
 
     def _wait_for_room(self, size: int) -> None:
         """Wait while Arrow holds more than ``buffer_bytes`` (at least 16 MB), not counting our ``size`` bytes."""
+        if pa.io_thread_count() < 2:
+            return  # the one I/O thread is the one reading our rows: waiting for it to write would stall
         limit = max(self.buffer_bytes, _FLOOR)
         low = None
         since = time.monotonic()
