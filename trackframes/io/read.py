@@ -164,11 +164,8 @@ def _read_dataset(path: Path, columns: Sequence[str] | None,
         raise SchemaError(f"{path} has no column {unknown[0]!r}." + (f" Did you mean {', '.join(hints)}?"
                                                                      if hints else ""),
                           name=unknown[0], suggestions=hints)
-    hive = layout.hive_schema
-    stored = pa.schema(list(layout.file_schema) + [f for f in hive if f.name not in layout.file_schema.names])
     files = listed_files(path, meta)
-    partitioning = ds.partitioning(hive, flavor="hive") if layout.keys else None
-    dataset = ds.dataset(files, schema=stored, format="parquet", partitioning=partitioning,
+    dataset = ds.dataset(files, schema=layout.stored_schema, format="parquet", partitioning=layout.partitioning(),
                          partition_base_dir=str(path))
     read = wanted if "id" in wanted else ["id"] + wanted
     table = scan(dataset, root=path, columns=read, filters=filters)
