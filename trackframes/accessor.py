@@ -303,7 +303,7 @@ class TrackframesAccessor:
         >>> from datetime import date
         >>> import trackframes as tf
         >>> with tf.sandbox.serve(scale=0.02, seed=1, today=date(2026, 3, 2)) as sb, tempfile.TemporaryDirectory() as tmp:
-        ...     shots = sb.connect(progress=False).find("Shot", fields=["code", "sg_sequence"])
+        ...     shots = sb.connect(progress=False).find("Shot", fields=["code", "created_at"])
         ...     path = shots.tf.to_parquet(f"{tmp}/shots.parquet")
         ...     back = tf.read_parquet(path)
         >>> back.equals(shots), back.attrs["trackframes"]["entity"]

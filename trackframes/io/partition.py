@@ -1,7 +1,7 @@
 """Hive partitioning of an exported dataset: parsing ``partition_by`` and splitting batches.
 
 A partition key is either a column of the frame (``"project.name"``,
-``"sg_status_list"``) or a date/timestamp column cut to a period
+``"status"``) or a date/timestamp column cut to a period
 (``"updated_at:month"``, or ``{"updated_at": "month"}``; periods are
 ``year``, ``month``, ``week`` and ``day``, in UTC). A column key is kept out of the
 Parquet files and restored from the directory names
