@@ -18,9 +18,6 @@ GAPS = {
         "collections, key/value collections and computed fields are listed by field_specs but asked for by name",
     "test_every_relation_returns_what_a_local_evaluation_of_the_whole_table_returns":
         "ftrack has no category fields (a status is a link to a Status record), and the test requires one",
-    "test_sync_after_changes_equals_a_fresh_export":
-        "ftrack records have no updated_at and no change feed: sync needs the id-comparison fallback of the "
-        "export branch",
 }
 
 
