@@ -59,3 +59,46 @@ def test_the_login_form_offers_ftrack_and_forgets_the_key(server):
     with pytest.raises(KeyError):
         form.get("api_key")
     assert KEY not in repr(form) + form.message + str(vars(form))
+
+
+def test_a_server_error_is_raised_without_the_key(server):
+    server.knobs.error_probability = 1.0
+    try:
+        site = tf.connect(server.url, backend="ftrack", auth=tf.ApiKey(API_USER, KEY), progress=False,
+                          max_retries=0)
+        with pytest.raises(tf.TrackframesError) as caught:
+            site.find("Task", fields=["name"])
+    finally:
+        server.knobs.error_probability = 0.0
+    error, texts = caught.value, []
+    while error is not None:  # the whole chain, as a traceback would print it
+        texts += [str(error), repr(error), repr(getattr(error, "errors", None)), repr(vars(error))]
+        error = error.__cause__ or error.__context__
+    assert len(texts) >= 4
+    assert not [text for text in texts if KEY in text]
+
+
+def test_the_login_widget_state_never_holds_the_key(server):
+    widgets = pytest.importorskip("ipywidgets")
+    from trackframes.widgets import login
+
+    form = login(server.url, widget=True, backend="ftrack", env={}, progress=False)
+    visible = {name for name, box in form.inputs.items() if box.layout.display != "none"}
+    assert visible == {"api_user", "api_key"}
+    form.inputs["api_user"].value = API_USER
+    form.inputs["api_key"].value = KEY
+    form.connect_button.click()
+    assert form.site is not None and form.site.backend.name == "ftrack", form.status.value
+    seen, stack = [], [form]
+    while stack:  # every widget reachable from the form
+        w = stack.pop()
+        if any(w is s for s in seen):
+            continue
+        seen.append(w)
+        for attr in ("children", "layout", "style"):
+            value = getattr(w, attr, None)
+            stack += [value] if isinstance(value, widgets.Widget) else \
+                [v for v in value if isinstance(v, widgets.Widget)] if isinstance(value, (list, tuple)) else []
+    assert len(seen) > 5
+    shown = [repr(w.get_state()) + repr(w) + str(getattr(w, "value", "")) for w in seen]
+    assert not [text for text in shown if KEY in text]
