@@ -125,11 +125,13 @@ def bench_venv() -> str:
     return python
 
 
-def trackframes_run(info: dict[str, Any], concurrency: int) -> dict[str, Any]:
+def trackframes_run(info: dict[str, Any], concurrency: int | None = None) -> dict[str, Any]:
+    """``site.find`` of every Task, with the connection's default options unless ``concurrency`` is given."""
     import trackframes as tf
 
+    options = {} if concurrency is None else {"concurrency": concurrency}
     site = tf.connect(info["url"], backend="ftrack", auth=tf.ApiKey(info["api_user"], info["api_key"]),
-                      progress=False, concurrency=concurrency)
+                      progress=False, **options)
     site.field_specs("Task")  # schema read, as ftrack_api's session construction (excluded on both sides)
     started = time.perf_counter()
     df = site.find("Task", fields=FIELDS, include_archived_projects=True)
@@ -144,7 +146,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=None, help="default: the connection's default")
     args = parser.parse_args()
     python = bench_venv()
     with remote_ftrack(args.scale, args.seed, args.latency) as info:
