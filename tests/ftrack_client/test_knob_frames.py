@@ -1,5 +1,5 @@
 """Knobs of the ftrack sandbox give exactly the clean run's frame: page cap, permission culling, references
-encoded once or not, latency; under creates and deletes, the records present throughout keep their rows."""
+encoded once or not, latency, 429s and 5xx (retried); under creates and deletes, the records present throughout keep their rows."""
 
 from __future__ import annotations
 
@@ -33,10 +33,15 @@ def clean():
 
 
 @pytest.mark.parametrize("knobs", [{"page_size_cap": 17}, {"cull_every": 4}, {"cull_every": 1, "page_size_cap": 9},
-                                   {"references_once": False}, {"latency": 0.003}],
-                         ids=["cap", "cull", "cull-and-cap", "no-dedup", "latency"])
+                                   {"references_once": False}, {"latency": 0.003},
+                                   {"rate_limit_every": 4, "retry_after": 0}, {"error_probability": 0.15, "seed": 5}],
+                         ids=["cap", "cull", "cull-and-cap", "no-dedup", "latency", "429", "5xx"])
 def test_knobs_give_exactly_the_clean_frame(clean, knobs):
     df, _, _, stats = frame(**knobs)
+    if "rate_limit_every" in knobs:
+        assert stats.rate_limited > 0
+    if "error_probability" in knobs:
+        assert stats.server_errors > 0
     pd.testing.assert_frame_equal(df, clean)
     assert df.attrs["trackframes"]["fields"] == clean.attrs["trackframes"]["fields"]
 
