@@ -73,11 +73,13 @@ def test_datetimes_naive_are_utc_offsets_are_kept_and_dates_are_midnight():
 
 
 def test_an_unknown_entity_type_is_kept_as_text_with_a_warning():
-    records = [ent("Task", "a", parent=ent("Hologram", "h1", name="ghost"), bid=ent("Hologram", "h2"))]
+    records = [ent("Task", "a", parent=ent("Hologram", "h1", name="ghost"), bid=ent("Hologram", "h2"),
+                   name=ent("Hologram", "h3", name="x"))]
     with pytest.warns(UntypedValueWarning, match="Hologram"):
         rows = decode(["parent", "bid", "name"], records).table.to_pylist()
     assert rows[0]["parent"] == {"id": "h1", "type": "Hologram", "name": "ghost"}
-    assert rows[0]["bid"] is None
+    assert rows[0]["bid"] is None  # a number field cannot hold it: null, with the warning
+    assert orjson.loads(rows[0]["name"]) == {"__entity_type__": "Hologram", "id": "h3", "name": "x"}  # text: JSON
 
 
 def test_values_of_the_wrong_type_become_nulls_with_a_warning():
