@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -128,6 +128,11 @@ def test_nested_projections_and_auto_population(venv_python, sandbox):
             a.key[0] for a in store.follow(record, "assignments"))
 
 
+def _logger() -> Any:
+    """Someone who logged time."""
+    return next(p for p in PROD.people if p.id == PROD.time_entries[0].person)
+
+
 def _operator_queries() -> list[str]:
     person = PROD.people[1]
     step = PROD.steps[0]
@@ -145,8 +150,45 @@ def _operator_queries() -> list[str]:
         'select id from Task where start_date after "2026-02-01" and end_date before "2026-04-01"',
         "select id from Shot where custom_attributes any (key is fend and value > 1100)",
         "select id from Task order by type.name, bid descending",
-        "select id from Timelog where user.username is " + person.login + " order by start",
+        "select id from Timelog where user.username is " + _logger().login + " order by start",
         "select id from TypedContext where parent.name is " + PROD.sequences[0].name,
+    ]
+
+
+def _plain_python(store: Any) -> list[Callable[[Any], bool]]:
+    """The operator queries' criteria written out in Python over the store's records, one per query of
+    :func:`_operator_queries` (null makes a comparison false, under ``not`` too)."""
+    person, step = PROD.people[1], PROD.steps[0]
+
+    def name(record: Any, attr: str) -> Any:
+        target = store.follow(record, attr)
+        return None if target is None else target.data.get("name")
+
+    def day(value: Any) -> Any:
+        return None if value is None else value.date().isoformat()
+
+    def custom(record: Any, key: str) -> Any:
+        for value in store.follow(record, "custom_attributes"):
+            if store.follow(value, "configuration").data["key"] == key:
+                return value.data["value"]
+        return None
+
+    return [
+        lambda r: name(r, "status") == "In Progress",
+        lambda r: r.data["bid"] is not None and 28800 < r.data["bid"] <= 86400,
+        lambda r: r.data["bid"] is not None and r.data["bid"] != 14400,
+        lambda r: name(r, "type") in (step.name, "Comp"),
+        lambda r: "an" in (r.data["name"] or "").lower(),
+        lambda r: any((t.data["duration"] or 0) > 14000 for t in store.follow(r, "timelogs")),
+        lambda r: not store.follow(r, "timelogs"),
+        lambda r: any(a.data["resource_id"] == uuid_of("person", person.id) for a in store.follow(r, "assignments")),
+        lambda r: store.follow(store.follow(r, "status"), "state").data["short"] == "DONE",
+        lambda r: store.follow(r, "project").data["status"] == "hidden",
+        lambda r: (day(r.data["start_date"]) or "") > "2026-02-01" and "" < (day(r.data["end_date"]) or "") < "2026-04-01",
+        lambda r: (custom(r, "fend") or 0) > 1100,
+        lambda r: True,
+        lambda r: store.follow(r, "user").data["username"] == _logger().login,
+        lambda r: name(r, "parent") == PROD.sequences[0].name,
     ]
 
 
@@ -161,6 +203,14 @@ def test_operators_and_order_by_equal_the_local_evaluation(venv_python, sandbox)
         assert [(r["entity_type"], r["id"]) for r in rows] == [(r.type, r.key[0]) for r in expected], expression
         sizes.append(len(rows))
     assert sum(1 for s in sizes if s) >= len(queries) - 2 and len(set(sizes)) > 6
+    store = sandbox.store
+    for expression, step, criteria in zip(queries, report["steps"], _plain_python(store)):
+        entity = expression.split(" from ")[1].split()[0]
+        wanted = {r.key[0] for r in store.records(entity) if criteria(r)}
+        assert {r["id"] for r in ok(step)} == wanted, expression
+    starts = [store.get("Timelog", r["id"]).data["start"] for r in ok(report["steps"][13])]
+    assert len(starts) > 1 and starts == sorted(starts)  # order by start
+    assert {r["entity_type"] for r in ok(report["steps"][14])} == {"Shot"}  # TypedContext: its subtypes' records
 
 
 def test_strict_api_group_by_through_session_call(venv_python, sandbox):
