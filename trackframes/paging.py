@@ -1,20 +1,27 @@
-"""The one paging engine: page requests in, pages out, concurrently.
+"""The one fetch pipeline: page requests in, parsed and shaped pages out.
 
-A backend describes *what* to fetch as a list of page requests and a
-``fetch(request) -> Page`` function; this module decides *how*: it keeps up to
-``concurrency`` requests in flight, submits each page's continuation as soon as
-the page lands, and yields pages in the order they complete so the caller can
-convert each one while the next are still on the wire.
+A backend describes *what* to fetch as a :class:`~trackframes.backends.base.Plan`:
+the first page requests, ``fetch(request) -> Page`` (one request, in an I/O
+thread), ``finish(data)`` (parsing, in the parse pool) and ``assemble`` (parsed
+pages into nested tables). This module decides *how*:
 
-Strategies are plain functions that build the first requests:
+* **fetch** — up to ``concurrency`` requests in flight; each page's
+  continuation is sent as soon as the page (or its parse) says there is one;
+* **parse pool** — :data:`PARSE_THREADS` threads run ``finish`` on each page as
+  it lands, so a fetching thread sends its next request at once;
+* **shape** — in *collect* mode (``find``) the parsed pages are kept, ordered by
+  their key and assembled and typed once, for all pages (:func:`collect`); in
+  *stream* mode (``iter_batches``, export) each page is assembled and typed in
+  the parse pool and handed over as a record batch as soon as it is ready
+  (:func:`stream`).
 
-* :func:`id_ranges` splits ``[min_id, max_id]`` into ranges of about one page
-  each. Every range is fetched with ``id`` bounds, sorted by id, and continues
-  after its last id when it holds more than a page (keyset paging). A record
-  that exists for the whole fetch has one id, hence one range and one place in
-  that range, so creates and deletes on the server during the fetch can never
-  make it go missing or appear twice (page-number paging cannot promise that).
-* A single request, when one page holds the answer.
+Both modes count rows the same way (:func:`rows_of`, once per parsed page):
+progress bars, the :class:`RowCountWarning` check (:func:`check_rows`) and the
+rows an export writes all see the same figures.
+
+A plan with a ``limit`` lists its requests in result order; its pipeline then
+follows a continuation only while the rows of the requests before it fall short
+of the limit, so ``limit`` rows never cost more page requests than they need.
 
 >>> from trackframes.paging import Page, fetch_pages, id_ranges
 >>> data = list(range(1, 1001))
@@ -27,13 +34,23 @@ Strategies are plain functions that build the first requests:
 >>> sorted(i for p in pages for i in p.data) == data
 True
 
-Interrupting (Ctrl-C, an error, closing the generator) returns at once: the
-main thread waits in short slices, so a ``KeyboardInterrupt`` surfaces within
-about a tenth of a second; the work still queued is dropped; the requests in
-flight are aborted through their :class:`~trackframes.cancel.Scope` (see
-:mod:`trackframes.connections`); and the worker threads, which are daemon
-threads, are joined for at most :data:`JOIN_GRACE` seconds, so a thread stuck
-in something no abort reaches can never hold up the interpreter's exit.
+Threads. A :class:`Site` keeps one :class:`Executor` (a fetch pool and a parse
+pool, created on first use, reused by every call, shut down by ``Site.close()``).
+Each call runs its tasks as one :class:`Tasks` group: its own
+:class:`~trackframes.cancel.Scope`, so interrupting one call never touches
+another's work. Every task runs in a copy of the caller's context, so workers
+see the user's call (:mod:`trackframes.calls`) and its deadline
+(:mod:`trackframes.deadline`).
+
+Interrupting (Ctrl-C, an error, closing a stream early) returns at once: the
+caller waits in slices of :data:`POLL` seconds, so a ``KeyboardInterrupt``
+surfaces within about a tenth of a second; the call's queued tasks are dropped;
+its requests in flight are aborted through its scope (see
+:mod:`trackframes.connections`); its running tasks get :data:`JOIN_GRACE`
+seconds to end. Then, unless another call is using them, the pools are shut
+down and their threads joined within that same grace (the next call starts new
+ones): a thread stuck in something no abort reaches never holds a slot of the
+site's pools, and no thread is left after an interrupt.
 """
 
 from __future__ import annotations
@@ -42,25 +59,35 @@ import itertools
 import math
 import threading
 import time
+import warnings
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from contextvars import copy_context
+from contextlib import contextmanager
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
 from queue import Empty, SimpleQueue
 from typing import Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
+import pyarrow as pa
+
+from .calls import current_call
 from .cancel import Scope
 
-__all__ = ["Page", "fetch_pages", "id_ranges", "gather", "Workers", "RowCountWarning", "POLL", "JOIN_GRACE"]
+__all__ = ["Page", "RowCountWarning", "POLL", "JOIN_GRACE", "PARSE_THREADS", "id_ranges", "bucket_ranges",
+           "Workers", "Executor", "Tasks", "gather", "fetch_pages", "collect", "stream", "rows_of", "check_rows"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Seconds the main thread waits at a time, so that an interrupt is seen promptly.
+#: Seconds the waiting thread waits at a time, so that an interrupt is seen promptly.
 POLL = 0.1
-#: Seconds an interrupted call waits for its worker threads to end.
+#: Seconds an interrupted call waits for its running tasks, then for the pools' threads, to end.
 JOIN_GRACE = 1.0
+#: Threads that parse pages. Parsing releases the GIL; more threads than cores would only contend.
+PARSE_THREADS = 2
 
 _ids = itertools.count(1)
+_active: ContextVar["Executor | None"] = ContextVar("trackframes_executor", default=None)
 
 
 class RowCountWarning(UserWarning):
@@ -69,7 +96,7 @@ class RowCountWarning(UserWarning):
 
 @dataclass
 class Page(Generic[T]):
-    """One fetched page: its decoded ``data``, row count, continuation and sort key."""
+    """One fetched page: its ``data``, row count, continuation request and sort key."""
 
     data: T
     rows: int
@@ -77,8 +104,14 @@ class Page(Generic[T]):
     key: tuple[Any, ...] = ()
 
 
+# -- id ranges ----------------------------------------------------------------------------------------------------
+
 def id_ranges(min_id: int, max_id: int, count: int, page_size: int) -> list[tuple[int, int]]:
-    """Split ``[min_id, max_id]`` into inclusive ranges that each hold about one page."""
+    """Split ``[min_id, max_id]`` into inclusive ranges that each hold about one page, if ids are even.
+
+    >>> id_ranges(1, 1000, 1000, 250)
+    [(1, 250), (251, 500), (501, 750), (751, 1000)]
+    """
     if count <= 0 or max_id < min_id:
         return []
     parts = max(1, math.ceil(count / page_size))
@@ -88,14 +121,76 @@ def id_ranges(min_id: int, max_id: int, count: int, page_size: int) -> list[tupl
     return [(bounds[i], bounds[i + 1] - 1) for i in range(parts)]
 
 
-class Workers:
-    """A small pool of daemon threads whose work can be cancelled as a whole.
+def bucket_ranges(buckets: Iterable[tuple[int, int, int]], low: int, high: int, page_size: int, *,
+                  limit: int | None = None, descending: bool = False) -> list[tuple[int, int, int]]:
+    """Inclusive id ranges of about one page each, sized from where the records really are.
 
-    Each task runs in a copy of the submitter's context (so it sees the user's
-    call, :mod:`trackframes.calls`) and inside the pool's :class:`Scope`.
-    ``close(cancel=True)`` drops queued tasks, cancels the scope (aborting
-    requests in flight) and joins the threads for at most :data:`JOIN_GRACE`
-    seconds; ``close()`` lets submitted tasks finish.
+    ``buckets`` are ``(first_id, last_id, records)`` of non-overlapping id
+    buckets (a server's record count grouped by id), ids outside every bucket
+    holding no record. The ranges cover ``[low, high]`` without gap or overlap,
+    whatever the buckets say (so a wrong bucket costs time, never records), and
+    come with their expected record count: ``(lo, hi, records)``. Whole buckets
+    are packed up to ``page_size``; a bucket whose every id is a record is cut
+    exactly; a larger, sparser one is cut in proportion. With ``limit``, only
+    the ranges that hold the first ``limit`` records (the last ones with
+    ``descending``) are returned, in that order.
+
+    Ids 1-200 and 301-400 all exist, 401-500 holds 20 records, pages of 150:
+
+    >>> bucket_ranges([(1, 100, 100), (101, 200, 100), (301, 400, 100), (401, 500, 20)], 1, 500, 150)
+    [(1, 150, 150), (151, 400, 150), (401, 500, 20)]
+    >>> bucket_ranges([(1, 100, 100), (101, 200, 100), (201, 300, 90)], 1, 300, 150, limit=60, descending=True)
+    [(201, 300, 90)]
+    """
+    if high < low:
+        return []
+    items = sorted((max(a, low), min(b, high), c) for a, b, c in buckets if c > 0 and b >= low and a <= high)
+    if descending:  # walk from the top: mirror the ids, pack, mirror back
+        items = sorted((-b, -a, c) for a, b, c in items)
+        low, high = -high, -low
+    out: list[tuple[int, int, int]] = []
+    start, fill, total = low, 0, 0
+    for first, last, count in items:
+        count = min(count, last - first + 1)
+        while count > 0:
+            room = page_size - fill
+            if count <= room:
+                fill += count
+                total += count
+                count = 0
+                if limit is not None and total >= limit:
+                    out.append((start, last, fill))
+                    return _mirror(out) if descending else out
+                break
+            dense = count == last - first + 1
+            if fill and not dense and count <= page_size:
+                out.append((start, first - 1, fill))  # close before a bucket that fits a range of its own
+                start, fill = first, 0
+                continue
+            take = room if dense else max(1, min(room, math.ceil(count / math.ceil(count / page_size))))
+            cut = first + take - 1 if dense else min(last - 1, first + (last - first + 1) * take // count - 1)
+            cut = max(cut, first)
+            out.append((start, cut, fill + take))
+            total += take
+            if limit is not None and total >= limit:
+                return _mirror(out) if descending else out
+            start, fill, first, count = cut + 1, 0, cut + 1, count - take
+    out.append((start, high, fill))
+    return _mirror(out) if descending else out
+
+
+def _mirror(ranges: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    return [(-hi, -lo, n) for lo, hi, n in ranges]
+
+
+# -- threads ------------------------------------------------------------------------------------------------------
+
+class Workers:
+    """A small pool of daemon threads; each task runs in its submitter's context and a :class:`Scope`.
+
+    ``close(cancel=True)`` drops queued tasks, cancels the pool's own scope
+    (aborting requests in flight) and joins the threads for at most
+    :data:`JOIN_GRACE` seconds; ``close()`` lets submitted tasks finish.
     """
 
     def __init__(self, size: int, name: str = "trackframes-worker") -> None:
@@ -108,9 +203,10 @@ class Workers:
         self._lock = threading.Lock()
         self._closed = False
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> "Future[T]":
+    def submit(self, fn: Callable[..., T], *args: Any, scope: Scope | None = None) -> "Future[T]":
+        """Run ``fn(*args)`` in a worker, in a copy of this context, inside ``scope`` (else the pool's)."""
         future: Future[T] = Future()
-        self._queue.put((future, copy_context(), fn, args))
+        self._queue.put((future, copy_context(), scope or self.scope, fn, args))
         with self._lock:
             if self._idle:
                 self._idle -= 1
@@ -120,25 +216,31 @@ class Workers:
                 thread.start()
         return future
 
+    def owns_current_thread(self) -> bool:
+        return threading.current_thread() in self._threads
+
     def _work(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
                 return
-            future, context, fn, args = item
+            future, context, scope, fn, args = item
             if future.set_running_or_notify_cancel():
                 try:
-                    result = context.run(self.scope.run, fn, *args)
+                    result = context.run(scope.run, fn, *args)
                 except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
                     future.set_exception(exc)
                 else:
                     future.set_result(result)
-                del future, context, fn, args, item
+            del future, context, scope, fn, args, item
             with self._lock:
                 self._idle += 1
 
-    def close(self, *, cancel: bool = False) -> None:
-        """Stop the threads; with ``cancel``, drop queued work and abort the work in flight first."""
+    def close(self, *, cancel: bool = False, until: float | None = None) -> None:
+        """Stop the threads; with ``cancel``, drop queued work and abort the work in flight first.
+
+        ``until`` (a :func:`time.monotonic` time) bounds the join of a cancelled pool.
+        """
         if self._closed:
             return
         self._closed = True
@@ -154,10 +256,10 @@ class Workers:
         for _ in self._threads:
             self._queue.put(None)
         me = threading.current_thread()
-        deadline = time.monotonic() + JOIN_GRACE
+        end = until if until is not None else time.monotonic() + JOIN_GRACE
         for thread in self._threads:
             if thread is not me:
-                thread.join(max(0.0, deadline - time.monotonic()) if cancel else None)
+                thread.join(max(0.0, end - time.monotonic()) if cancel else None)
 
     def __enter__(self) -> "Workers":
         return self
@@ -166,7 +268,124 @@ class Workers:
         self.close(cancel=exc_type is not None)
 
 
-def wait_any(futures: set["Future[T]"]) -> tuple[set["Future[T]"], set["Future[T]"]]:
+class Tasks:
+    """One call's tasks on an :class:`Executor`'s pools, cancellable together and alone."""
+
+    def __init__(self, fetch: Workers, parse: Workers) -> None:
+        self.scope = Scope()
+        self._fetch, self._parse = fetch, parse
+        self._futures: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+
+    def fetch(self, fn: Callable[..., T], *args: Any) -> "Future[T]":
+        """Run ``fn(*args)`` in the fetch pool."""
+        return self._track(self._fetch.submit(fn, *args, scope=self.scope))
+
+    def parse(self, fn: Callable[..., T], *args: Any) -> "Future[T]":
+        """Run ``fn(*args)`` in the parse pool."""
+        return self._track(self._parse.submit(fn, *args, scope=self.scope))
+
+    def _track(self, future: "Future[T]") -> "Future[T]":
+        with self._lock:
+            self._futures.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._futures.discard(future)
+
+    def cancel(self, until: float) -> None:
+        """Drop the queued tasks, abort those in flight, and wait for the running ones until ``until``."""
+        with self._lock:
+            futures = list(self._futures)
+        for future in futures:
+            future.cancel()
+        self.scope.cancel()
+        running = [f for f in futures if not f.done()]
+        if running:
+            wait(running, timeout=max(0.0, until - time.monotonic()))
+
+
+class Executor:
+    """The worker threads of one site: a fetch pool and a parse pool, created on first use.
+
+    >>> ex = Executor(concurrency=4)
+    >>> with ex.tasks() as tasks:
+    ...     tasks.fetch(lambda: 6 * 7).result()
+    42
+    >>> ex.close()
+    """
+
+    def __init__(self, concurrency: int, parse_threads: int = PARSE_THREADS) -> None:
+        self.concurrency = max(1, concurrency)
+        self.parse_threads = max(1, parse_threads)
+        self._lock = threading.Lock()
+        self._pools: tuple[Workers, Workers] | None = None
+        self._calls = 0
+
+    def __repr__(self) -> str:
+        state = "running" if self._pools else "idle"
+        return f"<trackframes.paging.Executor {state}, {self.concurrency} fetching, {self.parse_threads} parsing>"
+
+    @property
+    def started(self) -> bool:
+        """Whether the pools' threads exist (they are made by the first call)."""
+        return self._pools is not None
+
+    @contextmanager
+    def tasks(self) -> Iterator[Tasks]:
+        """One call's :class:`Tasks`; leaving the block by an exception cancels them (see the module)."""
+        with self._lock:
+            if self._pools is None:
+                self._pools = (Workers(self.concurrency, "trackframes-page"),
+                               Workers(self.parse_threads, "trackframes-parse"))
+            self._calls += 1
+            group = Tasks(*self._pools)
+        ok = False
+        try:
+            yield group
+            ok = True
+        finally:
+            until = time.monotonic() + JOIN_GRACE
+            if not ok:
+                group.cancel(until)
+            with self._lock:
+                self._calls -= 1
+                retire = self._pools if not ok and not self._calls else None
+                if retire is not None:
+                    self._pools = None
+            if retire is not None:
+                for pool in retire:
+                    pool.close(cancel=True, until=until)
+
+    @contextmanager
+    def active(self) -> Iterator["Executor"]:
+        """Make this the executor that :func:`gather` uses inside the block (and in its workers)."""
+        token = _active.set(self)
+        try:
+            yield self
+        finally:
+            _active.reset(token)
+
+    def owns_current_thread(self) -> bool:
+        pools = self._pools
+        return pools is not None and any(p.owns_current_thread() for p in pools)
+
+    def close(self) -> None:
+        """Shut the pools down and join their threads (work still running is cancelled).
+
+        A later call starts new pools.
+        """
+        with self._lock:
+            pools, self._pools = self._pools, None
+        if pools is not None:
+            until = time.monotonic() + JOIN_GRACE
+            for pool in pools:
+                pool.close(cancel=True, until=until)
+
+
+def wait_any(futures: Iterable["Future[T]"]) -> tuple[set["Future[T]"], set["Future[T]"]]:
     """``wait(FIRST_COMPLETED)`` in slices of :data:`POLL` seconds, so an interrupt is never held up."""
     while True:
         done, pending = wait(futures, timeout=POLL, return_when=FIRST_COMPLETED)
@@ -174,68 +393,219 @@ def wait_any(futures: set["Future[T]"]) -> tuple[set["Future[T]"], set["Future[T
             return done, pending
 
 
-def gather(calls: Sequence[Callable[[], Any]], *, name: str = "trackframes-probe") -> list[Any]:
+def gather(calls: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run a few calls at once and return their results in order; the first error cancels the rest.
+
+    Inside a site's call the site's fetch pool runs them; elsewhere, a pool of their own.
 
     >>> gather([lambda: 1, lambda: 2])
     [1, 2]
     """
-    with Workers(len(calls), name) as pool:
-        futures = [pool.submit(call) for call in calls]
-        pending = set(futures)
-        while pending:
-            done, pending = wait_any(pending)
-            for future in done:
-                future.result()  # raises the first error (the pool then cancels the others)
-        return [f.result() for f in futures]
+    executor = _active.get()
+    if executor is not None and not executor.owns_current_thread():
+        with executor.tasks() as tasks:
+            return _gather(tasks, calls)
+    private = Executor(len(calls))
+    try:
+        with private.tasks() as tasks:
+            return _gather(tasks, calls)
+    finally:
+        private.close()
 
 
-def fetch_pages(
-    requests: Iterable[R],
-    fetch: Callable[[R], Page[T]],
-    *,
-    concurrency: int = 8,
-    on_page: Callable[[Page[T]], None] | None = None,
-) -> Iterator[Page[T]]:
-    """Fetch every request (and every continuation) with up to ``concurrency`` in flight.
+def _gather(tasks: Tasks, calls: Sequence[Callable[[], Any]]) -> list[Any]:
+    futures = [tasks.fetch(call) for call in calls]
+    pending = set(futures)
+    while pending:
+        done, pending = wait_any(pending)
+        for future in done:
+            future.result()  # raises the first error (leaving tasks() then cancels the others)
+    return [f.result() for f in futures]
+
+
+# -- the pipeline -----------------------------------------------------------------------------------------------------
+
+def rows_of(parsed: Any) -> int:
+    """The rows of one parsed page: its ``rows``, else its ``num_rows``. Every count goes through this."""
+    rows = getattr(parsed, "rows", None)
+    return int(rows) if rows is not None else int(parsed.num_rows)
+
+
+@dataclass
+class _Done:
+    key: tuple[Any, ...]
+    data: Any
+    rows: int
+    more: bool
+
+
+def _pump(tasks: Tasks, requests: Iterable[Any], fetch: Callable[[Any], Page[Any]],
+          finish: Callable[[Any], tuple[Any, Any, int]] | None, *, concurrency: int,
+          limit: int | None = None) -> Iterator[_Done]:
+    """Fetch every request and continuation, finish each page in the parse pool, yield pages as they finish.
+
+    ``finish(data) -> (result, continuation or None, rows)``; without it the
+    fetched page is the result. With ``limit``, continuations are followed
+    only while the rows of the requests before them are short of ``limit``.
+    """
+    queue: deque[tuple[int, Any]] = deque(enumerate(requests))
+    fetching: dict[Future[Page[Any]], int] = {}
+    parsing: dict[Future[Any], tuple[int, Page[Any]]] = {}
+    deferred: dict[int, list[Any]] = {}
+    rows: dict[int, int] = {}
+    backlog = max(concurrency, 2 * PARSE_THREADS)
+
+    def follow(index: int, request: Any) -> None:
+        if limit is None:
+            queue.appendleft((index, request))  # a continuation first: it may be the slowest chain
+        else:
+            deferred.setdefault(index, []).append(request)
+
+    while True:
+        while queue and len(fetching) < concurrency and len(parsing) < backlog:
+            index, request = queue.popleft()
+            fetching[tasks.fetch(fetch, request)] = index
+        if not fetching and not parsing:
+            if not deferred:
+                return
+            queue.extend(_needed(deferred, rows, limit or 0))
+            deferred.clear()
+            if not queue:
+                return
+            continue
+        done, _ = wait_any(list(fetching) + list(parsing))
+        for future in done:
+            if future in fetching:
+                index = fetching.pop(future)
+                page = future.result()
+                if page.next is not None:
+                    follow(index, page.next)
+                if finish is None:
+                    rows[index] = rows.get(index, 0) + page.rows
+                    yield _Done(page.key, page, page.rows, page.next is not None)
+                else:
+                    parsing[tasks.parse(finish, page.data)] = (index, page)
+            else:
+                index, page = parsing.pop(future)
+                result, more, count = future.result()
+                if more is not None:
+                    follow(index, more)
+                rows[index] = rows.get(index, 0) + count
+                yield _Done(page.key, result, count, page.next is not None or more is not None)
+
+
+def _needed(deferred: dict[int, list[Any]], rows: dict[int, int], limit: int) -> list[tuple[int, Any]]:
+    """The continuations still needed for ``limit`` rows: those of the first request that has any,
+    unless the requests before it already hold ``limit`` rows."""
+    total = 0
+    for index in sorted(set(rows) | set(deferred)):
+        if index in deferred:
+            return [] if total >= limit else [(index, r) for r in deferred[index]]
+        total += rows.get(index, 0)
+        if total >= limit:
+            return []
+    return []
+
+
+def collect(tasks: Tasks, plan: Any, shape: Callable[[pa.Table], pa.Table], *, concurrency: int,
+            on_rows: Callable[[int, bool], None] | None = None) -> tuple[list[pa.Table], int]:
+    """Collect mode: every page parsed as it arrives, then assembled and shaped once, in key order.
+
+    Returns the shaped tables (more than one only when pages came in
+    different shapes) and the rows fetched.
+    """
+    def finish(data: Any) -> tuple[Any, Any, int]:
+        parsed, more = plan.finish(data)
+        return parsed, more, rows_of(parsed)
+
+    pages: list[tuple[tuple[Any, ...], Any]] = []
+    fetched = 0
+    for done in _pump(tasks, plan.requests, plan.fetch, finish, concurrency=concurrency, limit=plan.limit):
+        fetched += done.rows
+        if on_rows is not None:
+            on_rows(done.rows, done.more)
+        if done.rows:
+            pages.append((done.key, done.data))
+    pages.sort(key=lambda kv: kv[0])
+    parsed = [data for _, data in pages]
+    del pages
+    if not parsed:
+        return [], 0
+    nested = plan.assemble(parsed)
+    del parsed
+    return [shape(table) for table in nested], fetched
+
+
+def stream(tasks: Tasks, plan: Any, shape: Callable[[pa.Table], pa.Table], *, concurrency: int,
+           on_rows: Callable[[int, bool], None] | None = None) -> Iterator[Page[pa.RecordBatch]]:
+    """Stream mode: each page parsed, assembled and shaped in the parse pool, yielded as a record batch.
+
+    Pages come in the order they complete; at most about ``concurrency`` pages
+    are in hand at once, however slowly the batches are consumed.
+    """
+    def finish(data: Any) -> tuple[Any, Any, int]:
+        parsed, more = plan.finish(data)
+        table = pa.concat_tables([shape(t) for t in plan.assemble([parsed])]).combine_chunks()
+        batches = table.to_batches()
+        batch = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+        return batch, more, rows_of(parsed)
+
+    for done in _pump(tasks, plan.requests, plan.fetch, finish, concurrency=concurrency, limit=plan.limit):
+        if on_rows is not None:
+            on_rows(done.rows, done.more)
+        yield Page(done.data, done.rows, key=done.key)
+
+
+def fetch_pages(requests: Iterable[R], fetch: Callable[[R], Page[T]], *, concurrency: int = 8,
+                on_page: Callable[[Page[T]], None] | None = None) -> Iterator[Page[T]]:
+    """Fetch every request (and every continuation) with up to ``concurrency`` in flight, on threads of its own.
 
     Pages are yielded as they complete. Closing the generator early, an error
     or an interrupt cancels the rest (see the module docstring); the first
     error is re-raised.
     """
-    pending_requests = list(requests)
-    pending_requests.reverse()  # pop() from the end keeps submission in the given order
-    if not pending_requests:
+    requests = list(requests)
+    if not requests:
         return
-    if concurrency <= 1:
-        yield from _sequential(pending_requests, fetch, on_page)
-        return
-    pool = Workers(concurrency, "trackframes-page")
-    in_flight: set[Future[Page[T]]] = set()
-    finished = False
+    executor = Executor(concurrency)
     try:
-        while pending_requests or in_flight:
-            while pending_requests and len(in_flight) < concurrency:
-                in_flight.add(pool.submit(fetch, pending_requests.pop()))
-            done, in_flight = wait_any(in_flight)
-            for future in done:
-                page = future.result()
-                if page.next is not None:
-                    pending_requests.append(page.next)
+        with executor.tasks() as tasks:
+            for done in _pump(tasks, requests, fetch, None, concurrency=executor.concurrency):
                 if on_page is not None:
-                    on_page(page)
-                yield page
-        finished = True
+                    on_page(done.data)
+                yield done.data
     finally:
-        pool.close(cancel=not finished)
+        executor.close()
 
 
-def _sequential(stack: list[R], fetch: Callable[[R], Page[T]], on_page: Callable[[Page[T]], None] | None
-                ) -> Iterator[Page[T]]:
-    while stack:
-        page = fetch(stack.pop())
-        if page.next is not None:
-            stack.append(page.next)
-        if on_page is not None:
-            on_page(page)
-        yield page
+def check_rows(plan: Any, fetched: int, entity: str) -> None:
+    """Warn when fewer rows arrived than the server counted, by more than edits during the fetch explain.
+
+    The rule: an id-range fetch returns every record that matched from its
+    start to its end, once. So when nothing changed, ``fetched`` equals the
+    count taken while planning. When it is lower, the query is counted again
+    over the same id span (records created during the fetch get larger ids,
+    outside it). Records deleted or edited out of the filter during the fetch
+    lower both ``fetched`` and that recount; records created or edited in can
+    only raise ``fetched``. So ``fetched`` below both counts means rows were
+    lost without any other sign (a proxy or server dropping records), and
+    :class:`RowCountWarning` names the three figures.
+
+    It warns rather than raises: the rows in hand are what the server sent and
+    a long fetch is not thrown away, while edits in both directions during one
+    fetch (a record edited into the filter after its range was read, and
+    another deleted) can, rarely, produce the same figures without any loss.
+    Answers that break the API's shape or promises raise ``ProtocolError``.
+    """
+    planned = plan.total
+    if plan.recount is None or planned is None or fetched >= planned:
+        return
+    now = plan.recount()
+    if fetched >= now:
+        return
+    call = current_call() or f"Fetching {entity}"
+    warnings.warn(RowCountWarning(
+        f"{call}: fetched {fetched:,} records, but the server counted {planned:,} before the fetch and {now:,} "
+        "after it (same filters, same id span). Edits during the fetch do not explain the difference: some "
+        "records are missing. Run the call again; if the figures still differ, look for a proxy or cache "
+        "between trackframes and the site."), stacklevel=5)

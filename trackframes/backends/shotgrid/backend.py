@@ -9,9 +9,17 @@ the fetch would shift them between pages):
   continues by keyset on ``id`` (for no order or an order on ``id``) or falls
   back to the id ranges below at the server's page size, sorted locally (any
   other order);
+* a ``limit`` of a few pages (:data:`KEYSET_PAGES`) in id order: one keyset
+  chain, page after page, ``ceil(limit / page_size)`` requests and no probe;
 * otherwise the record count (``_summarize``) and the id range (two one-record
-  searches) come first, in parallel, and the id range is split into ranges of
-  about one page that are fetched concurrently with keyset continuation.
+  searches) come first, in parallel. Where the matches fill only part of their
+  id span (a filter, archived projects hidden), one more ``_summarize`` counts
+  them per id bucket (:meth:`ShotGridBackend.id_buckets`) and the ranges are
+  sized from where the records really are
+  (:func:`~trackframes.paging.bucket_ranges`); else the span is cut evenly. The
+  ranges, of about one page each, are fetched concurrently with keyset
+  continuation. A larger ``limit`` in id order takes only the ranges that hold
+  its rows.
 
 Every answer is checked before it is trusted: pages must hold a ``data`` array
 (:mod:`.decode`), ids must lie inside the requested range and increase (else
@@ -34,9 +42,10 @@ from ...auth import Credential
 from ...calls import describe
 from ...config import Settings
 from ...connections import track
-from ...paging import Page, fetch_pages, gather, id_ranges
-from ...schema import FieldSpec
 from ...deadline import Deadline, current, scope
+from ...exceptions import QueryError
+from ...paging import Page, bucket_ranges, gather, id_ranges
+from ...schema import FieldSpec
 from ...transport import HeaderAuth, Transport
 from ..base import EntityInfo, Plan, Query
 from .auth import make_token_provider, token_claims
@@ -47,13 +56,23 @@ from .names import path_name, schema_name
 from .resolve import check_entity, resolve_field
 from .schema import ID_SPEC, parse_entities, parse_fields
 
-__all__ = ["ShotGridBackend", "API_PREFIX", "HASH_FILTERS", "MAX_PAGE_SIZE"]
+__all__ = ["ShotGridBackend", "API_PREFIX", "HASH_FILTERS", "MAX_PAGE_SIZE", "KEYSET_PAGES", "ID_BUCKETS"]
 
 API_PREFIX = "/api/v1.1"
 HASH_FILTERS = "application/vnd+shotgun.api3_hash+json"
 TOKEN_RENEWALS = 3
 #: The largest ``page[size]`` a ShotGrid server honours (the API's documented pages are of 500 records).
 MAX_PAGE_SIZE = 500
+#: An id-ordered ``limit`` of up to this many pages is read by one keyset chain (no probes: fewer round
+#: trips than probes + ranges); a larger one by the id ranges that hold it.
+KEYSET_PAGES = 4
+#: The numeric grouping types of ``_summarize`` (bucket width, name), used to count records per id bucket.
+ID_BUCKETS = ((10, "tens"), (100, "hundreds"), (1_000, "thousands"), (10_000, "tensofthousands"),
+              (100_000, "hundredsofthousands"), (1_000_000, "millions"))
+#: Matches that fill less than this share of their id span get ranges sized by id buckets.
+DENSE = 0.97
+#: The most id buckets asked for: at least 256, 16 per page of matches, at most 50,000.
+MOST_BUCKETS = 50_000
 
 
 class ShotGridBackend:
@@ -71,6 +90,7 @@ class ShotGridBackend:
         self._lock = threading.Lock()
         self._entities: dict[str, EntityInfo] | None = None
         self._fields: dict[str, dict[str, FieldSpec]] = {}
+        self._groups_ids = True  # False once the server refused to group by id
         session = getattr(transport, "session", None)
         if session is not None:
             track(session)  # an interrupted fetch aborts its requests in flight (trackframes.connections)
@@ -240,9 +260,11 @@ class ShotGridBackend:
         return self.read("POST", f"/entity/{path_name(entity)}/_summarize", what=f"Summarizing {entity}",
                          expect=dict, parse=_summary_data, body=body, content_type=HASH_FILTERS)
 
-    def count(self, query: Query) -> int:
-        if query.retired:  # _summarize has no return_only option: count the ids instead
-            return sum(page.rows for page in self._id_pages(query))
+    def count(self, query: Query) -> int | None:
+        """The server's record count, or ``None`` for retired records (``_summarize`` cannot count those:
+        the site then counts their ids)."""
+        if query.retired:
+            return None
         return self._count(query.entity, query.filters, query.include_archived_projects)
 
     def _count(self, entity: str, filters: Any, include_archived_projects: bool) -> int:
@@ -258,11 +280,40 @@ class ShotGridBackend:
                          body={"filters": filters, "summary_fields": [{"field": "id", "type": "record_count"}],
                                "options": {"include_archived_projects": include_archived_projects}})
 
-    def _id_pages(self, query: Query) -> Any:
-        id_only = Query(query.entity, query.filters, (ID_SPEC,), (), None, query.include_archived_projects,
-                        query.retired)
-        plan = self.plan(id_only, self.settings.page_size)
-        return fetch_pages(plan.requests, _finishing(plan), concurrency=self.settings.concurrency)
+    def id_buckets(self, query: Query, low: int, high: int, count: int, page_size: int
+                   ) -> list[tuple[int, int, int]] | None:
+        """Where the matches are: ``(first id, last id, records)`` per id bucket, from one ``_summarize``.
+
+        The bucket width is the smallest numeric grouping type (``tens`` ...
+        ``millions``) that keeps the answer to about 16 buckets per page of
+        matches (:data:`MOST_BUCKETS` at most). ``None`` when the server
+        cannot group by id (the answer to that is remembered) or sent no
+        usable bucket. The buckets only size the id ranges, which always
+        cover the whole span: a wrong bucket costs time, never records.
+        """
+        if not self._groups_ids:
+            return None
+        pages = -(-count // page_size)
+        most = min(MOST_BUCKETS, max(256, 16 * pages))
+        span = high - low + 1
+        width, kind = next(((w, k) for w, k in ID_BUCKETS if -(-span // w) <= most), ID_BUCKETS[-1])
+        body = {"filters": query.filters, "summary_fields": [{"field": "id", "type": "record_count"}],
+                "grouping": [{"field": "id", "type": kind, "direction": "asc"}],
+                "options": {"include_archived_projects": query.include_archived_projects}}
+        try:
+            data = self.read("POST", f"/entity/{path_name(query.entity)}/_summarize",
+                             what=f"Counting {query.entity} by id", expect=dict, parse=_summary_data,
+                             body=body, content_type=HASH_FILTERS)
+        except QueryError:
+            self._groups_ids = False  # this server does not group by id: cut the span evenly from now on
+            return None
+        buckets = []
+        for group in data.get("groups") or []:
+            start = _bucket_start(group)
+            records = (group.get("summaries") or {}).get("id")
+            if start is not None and isinstance(records, int) and not isinstance(records, bool) and records > 0:
+                buckets.append((start, start + width - 1, records))
+        return buckets or None
 
     def _id_bounds(self, query: Query) -> tuple[int | None, int | None, int | None]:
         """(count, min id, max id), asked for in parallel; count is None for retired records."""
@@ -285,23 +336,68 @@ class ShotGridBackend:
     def plan(self, query: Query, page_size: int) -> Plan:
         self.check_page_size(page_size)
         decoder = PageDecoder(query.fields)
-        if query.limit is not None and query.limit <= page_size:
-            return self._single_plan(query, decoder, page_size)
-        return self._range_plan(query, decoder, page_size)
+        limit = query.limit
+        if limit is not None and limit <= page_size:
+            return self._keyset_plan(query, decoder, page_size)
+        if limit is not None and _id_order(query.order) is not None:
+            if -(-limit // page_size) > KEYSET_PAGES and not query.retired:
+                plan = self._range_plan(query, decoder, page_size, limit=limit)
+                if plan is not None:
+                    return plan
+            return self._keyset_plan(query, decoder, page_size)
+        plan = self._range_plan(query, decoder, page_size)
+        assert plan is not None
+        return plan
 
-    def _range_plan(self, query: Query, decoder: PageDecoder, page_size: int) -> Plan:
+    def _range_plan(self, query: Query, decoder: PageDecoder, page_size: int, *,
+                    limit: int | None = None) -> Plan | None:
+        """Id ranges of about one page each; with ``limit`` (id order) only those holding its rows,
+        or ``None`` when where they lie is not known (the caller then reads them by keyset)."""
         count, low, high = self._id_bounds(query)
         fetch, finish = self._range_fetch(query, decoder, page_size)
-        recount: Callable[[], int] | None = None
-        if count is not None and low is not None and high is not None:
-            span = and_(query.filters, ["id", "between", [low, high]])
-            recount = lambda: self._count(query.entity, span, query.include_archived_projects)  # noqa: E731
         if low is None or high is None:
             return Plan([], fetch, total=0 if count is None else count, assemble=decoder.assemble, finish=finish,
-                        recount=(lambda: self.count(query)) if count else None)
-        expected = count if count is not None else page_size * max(1, self.settings.concurrency) * 2
-        ranges = [(lo, hi, 0) for lo, hi in id_ranges(low, high, max(expected, 1), page_size)]
-        return Plan(ranges, fetch, total=count, assemble=decoder.assemble, finish=finish, recount=recount)
+                        recount=(lambda: self.count(query) or 0) if count else None)
+        ranges = self._ranges(query, count, low, high, page_size, limit)
+        if ranges is None:
+            return None
+        requests = [(lo, hi, 0) for lo, hi, _ in ranges]
+        if limit is not None:
+            return Plan(requests, fetch, total=sum(n for _, _, n in ranges), assemble=decoder.assemble,
+                        finish=finish, limit=limit)
+        recount: Callable[[], int] | None = None
+        if count is not None:
+            span = and_(query.filters, ["id", "between", [low, high]])
+            recount = lambda: self._count(query.entity, span, query.include_archived_projects)  # noqa: E731
+        return Plan(requests, fetch, total=count, assemble=decoder.assemble, finish=finish, recount=recount)
+
+    def _ranges(self, query: Query, count: int | None, low: int, high: int, page_size: int,
+                limit: int | None) -> list[tuple[int, int, int]] | None:
+        """``(lo, hi, expected records)`` covering ``[low, high]`` (only the ``limit`` prefix with a limit)."""
+        span = high - low + 1
+        descending = _id_order(query.order) is True
+        if count is None:  # retired records: no count, so guess generously (continuations fill in)
+            guess = page_size * max(1, self.settings.concurrency) * 2
+            return [(lo, hi, 0) for lo, hi in id_ranges(low, high, guess, page_size)]
+        if count > page_size and count < DENSE * span:
+            buckets = self.id_buckets(query, low, high, count, page_size)
+            if buckets is not None:
+                return bucket_ranges(buckets, low, high, page_size, limit=limit, descending=descending)
+            if limit is not None:
+                return None
+        even = id_ranges(low, high, max(count, 1), page_size)
+        ranges = [(lo, hi, count * (hi - lo + 1) // span) for lo, hi in even]
+        if limit is None:
+            return ranges
+        if descending:
+            ranges.reverse()
+        out, total = [], 0
+        for item in ranges:
+            out.append(item)
+            total += item[2]
+            if total >= limit:
+                break
+        return out
 
     def _range_fetch(self, query: Query, decoder: PageDecoder, page_size: int) -> tuple[Any, Any]:
         """Fetch an id range; parse at once only when the range continues (``links.next``).
@@ -338,41 +434,55 @@ class ShotGridBackend:
 
         return fetch, finish
 
-    def _single_plan(self, query: Query, decoder: PageDecoder, page_size: int) -> Plan:
-        """One page holds the answer. The first page is fetched here, to learn whether the server capped it."""
+    def _keyset_plan(self, query: Query, decoder: PageDecoder, page_size: int) -> Plan:
+        """The first ``limit`` records in the server's order, one page after another.
+
+        The first page is fetched here, to learn whether the server capped it.
+        A limit that fits in a page is that page (a short page without
+        ``links.next`` is the last one, as the API says). In id order the next
+        pages follow by keyset on ``id`` (``ceil(limit / page)`` requests).
+        Another order whose page was capped falls back to id ranges at the
+        server's page size, sorted locally.
+        """
         limit = query.limit or 0
         if not limit:
             return Plan([], _pass, total=0, server_sorted=True, assemble=decoder.assemble)
         sort = ",".join(query.order) if query.order else "id"
         source = self._search_source(query.entity)
-        first = self.search(query, query.filters, sort=sort, size=limit, decoder=decoder, raw=True, source=source)
-        if first.rows > limit:
-            raise misbehaviour(source, f"with {first.rows} records for page[size]={limit}: it ignores the page "
+        size = min(limit, page_size)
+        first = self.search(query, query.filters, sort=sort, size=size, decoder=decoder, raw=True, source=source)
+        if first.rows > size:
+            raise misbehaviour(source, f"with {first.rows} records for page[size]={size}: it ignores the page "
                                        "size, so the records cannot be paged safely.")
-        if first.rows == limit or not first.rows or not first.links.get("next"):
-            # the whole answer (a short page without links.next is the last one, as the API says)
+        capped = first.rows < size and bool(first.links.get("next"))
+        if first.rows == limit or not first.rows or (first.rows < size and not capped):
+            # the whole answer
             return Plan([first], _ready, total=first.rows, server_sorted=True, assemble=decoder.assemble)
-        cap = first.rows
+        cap = first.rows if capped else size
         if sort not in ("id", "-id"):
             # any other order: fetch every match by id range (at the server's page size), sort and cut locally
-            return self._range_plan(query, decoder, min(page_size, cap))
+            plan = self._range_plan(query, decoder, min(page_size, cap))
+            assert plan is not None
+            return plan
         descending = sort == "-id"
         _check_order(first, source, ascending=not descending)
 
         def fetch(request: Any) -> Page[Any]:
             if isinstance(request, RawPage):
-                page, got = request, 0
+                page, got, asked = request, 0, size
             else:
                 after, got = request
                 bound = ["id", "less_than" if descending else "greater_than", after]
-                page = self.search(query, and_(query.filters, bound), sort=sort, size=min(cap, limit - got),
-                                   decoder=decoder, raw=True, source=source)
+                asked = min(cap, limit - got)
+                page = self.search(query, and_(query.filters, bound), sort=sort, size=asked, decoder=decoder,
+                                   raw=True, source=source)
                 _check_order(page, source, ascending=not descending, after=after)
             got += page.rows
-            more = (page.last_id, got) if page.rows and got < limit else None
+            going = page.rows >= asked or bool(page.links.get("next"))
+            more = (page.last_id, got) if page.rows and got < limit and going else None
             return Page(page, page.rows, next=more, key=(got,))
 
-        return Plan([first], fetch, total=limit, server_sorted=True, assemble=decoder.assemble)
+        return Plan([first], fetch, total=limit, server_sorted=True, assemble=decoder.assemble, limit=limit)
 
     def close(self) -> None:
         self.transport.close()
@@ -437,13 +547,24 @@ def _ready(page: RawPage) -> Page[Any]:
     return Page(page, page.rows, key=(0,))
 
 
-def _finishing(plan: Plan) -> Callable[[Any], Page[Any]]:
-    """``plan.fetch`` followed by ``plan.finish`` (parsing and its continuation), in the fetching thread."""
-    def fetch(request: Any) -> Page[Any]:
-        page = plan.fetch(request)
-        data, more = plan.finish(page.data)
-        return Page(data, getattr(data, "rows", page.rows), next=page.next or more, key=page.key)
-    return fetch
+def _id_order(order: Sequence[Any]) -> bool | None:
+    """Whether ``order`` is by id: ``False`` ascending (or no order), ``True`` descending, else ``None``."""
+    keys = [getattr(o, "text", o) for o in order]
+    if not keys or keys == ["id"]:
+        return False
+    if keys == ["-id"]:
+        return True
+    return None
+
+
+def _bucket_start(group: Any) -> int | None:
+    """The first id of an id bucket: its ``group_value`` (a whole number, or one written as text)."""
+    if not isinstance(group, dict):
+        return None
+    value = group.get("group_value")
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _check_range(page: RawPage, lo: int, hi: int, source: Source, *, ascending: bool) -> None:
