@@ -27,7 +27,6 @@ from typing import Any, Iterator, Sequence
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import frames
 from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,

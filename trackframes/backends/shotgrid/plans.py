@@ -1,0 +1,380 @@
+"""Fetch plans for ShotGrid reads: which requests, in which order, and how each page continues.
+
+Records are never paged by page number (edits during the fetch would shift them
+between pages). :func:`plan` picks one of:
+
+* **one request** when ``limit`` fits in a page (the server sorts). If the server
+  caps the page below the limit (a short page with ``links.next``), the fetch
+  continues by keyset on ``id`` (no order, or an order on ``id``) or falls back
+  to the id ranges below at the server's page size, sorted locally (any other
+  order);
+* **a keyset chain** for a ``limit`` of a few pages (:data:`KEYSET_PAGES`) in id
+  order: page after page (``id`` greater than the last one), so
+  ``ceil(limit / page_size)`` requests and no probe;
+* **id ranges** otherwise. The record count (``_summarize``) and the id span (two
+  one-record searches) come first, in parallel. When the matches fill only part
+  of their span (a filter, archived projects hidden), one more ``_summarize``
+  counts them per id bucket (:func:`id_buckets`) and the ranges are sized from
+  where the records really are (:func:`~trackframes.paging.bucket_ranges`): a
+  range that the count sized over ids the filter excludes would come back
+  short, and one over a dense stretch would need a second round trip. Dense
+  matches get even ranges. Ranges of about one page each are fetched
+  concurrently; a range holding more than a page continues by keyset. A larger
+  ``limit`` in id order takes only the ranges that hold its rows, when the
+  buckets say exactly where they are (else the keyset chain reads them).
+
+Every page is checked before it is trusted: ids must lie inside the requested
+range and increase (else a continuation could loop forever), a page must not
+exceed its size. Anything else raises
+:class:`~trackframes.exceptions.ProtocolError` (:mod:`trackframes.answers`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import pyarrow.compute as pc
+
+from ...answers import Source, misbehaviour
+from ...exceptions import QueryError
+from ...paging import Page, bucket_ranges, gather, id_ranges
+from ..base import Plan, Query
+from .decode import PageDecoder, RawPage
+from .filters import and_
+from .names import path_name
+from .schema import ID_SPEC
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .backend import ShotGridBackend
+
+__all__ = ["plan", "id_buckets", "KEYSET_PAGES", "ID_BUCKETS", "DENSE", "MOST_BUCKETS"]
+
+#: An id-ordered ``limit`` of up to this many pages is read by one keyset chain (no probes: fewer round
+#: trips than probes, buckets and ranges); a larger one by the id ranges that hold it.
+KEYSET_PAGES = 4
+#: The numeric grouping types of ``_summarize`` (bucket width, name), used to count records per id bucket.
+ID_BUCKETS = ((10, "tens"), (100, "hundreds"), (1_000, "thousands"), (10_000, "tensofthousands"),
+              (100_000, "hundredsofthousands"), (1_000_000, "millions"))
+#: Matches that fill less than this share of their id span get ranges sized by id buckets.
+DENSE = 0.97
+#: The most id buckets asked for (the answer stays under a few MB).
+MOST_BUCKETS = 50_000
+
+
+def plan(backend: "ShotGridBackend", query: Query, page_size: int) -> Plan:
+    """The plan for ``query`` (see the module docstring)."""
+    decoder = PageDecoder(query.fields)
+    limit = query.limit
+    if limit is not None and limit <= page_size:
+        return _keyset_plan(backend, query, decoder, page_size)
+    if limit is not None and _id_order(query.order) is not None:
+        if -(-limit // page_size) > KEYSET_PAGES and not query.retired:
+            ranged = _range_plan(backend, query, decoder, page_size, limit=limit)
+            if ranged is not None:
+                return ranged
+        return _keyset_plan(backend, query, decoder, page_size)
+    ranged = _range_plan(backend, query, decoder, page_size)
+    assert ranged is not None
+    return ranged
+
+
+def id_bounds(backend: "ShotGridBackend", query: Query) -> tuple[int | None, int | None, int | None]:
+    """(count, min id, max id), asked for in parallel; count is None for retired records."""
+    id_only = [ID_SPEC]
+    source = backend.search_source(query.entity)
+
+    def edge(sort: str) -> Callable[[], int | None]:
+        def probe() -> int | None:
+            page = backend.search(query, query.filters, sort=sort, size=1, fields=id_only, raw=True, source=source)
+            return page.ids[0].as_py() if page.rows else None
+        return probe
+
+    calls = [edge("id"), edge("-id")] + ([] if query.retired else [lambda: backend.count(query)])
+    low, high, *count = gather(calls)
+    if low is not None and high is not None and low > high:
+        raise misbehaviour(source, f"with a smallest id ({low}) above its largest ({high}): it seems to "
+                                   "ignore the sort parameter, so the records cannot be paged safely.")
+    return (count[0] if count else None), low, high
+
+
+def id_buckets(backend: "ShotGridBackend", query: Query, low: int, high: int, count: int, page_size: int, *,
+               widest: int | None = None) -> list[tuple[int, int, int]] | None:
+    """Where the matches are: ``(first id, last id, records)`` per id bucket, from one ``_summarize``.
+
+    The width is the smallest numeric grouping type (``tens`` ... ``millions``)
+    that keeps the answer to about 16 buckets per page of matches (at least
+    256, at most :data:`MOST_BUCKETS`); ``widest`` caps it (``None`` back when
+    only a wider bucket would do). ``None`` also when the server cannot group
+    by id (the answer is remembered) or sent no usable bucket. The buckets only
+    size the id ranges, which always cover the whole span: a wrong bucket costs
+    time, never records.
+    """
+    if not backend.groups_ids:
+        return None
+    pages = -(-count // page_size)
+    most = min(MOST_BUCKETS, max(256, 16 * pages))
+    span = high - low + 1
+    width, kind = next(((w, k) for w, k in ID_BUCKETS if -(-span // w) <= most), ID_BUCKETS[-1])
+    if widest is not None and width > widest:
+        return None
+    body = {"filters": query.filters, "summary_fields": [{"field": "id", "type": "record_count"}],
+            "grouping": [{"field": "id", "type": kind, "direction": "asc"}],
+            "options": {"include_archived_projects": query.include_archived_projects}}
+    try:
+        data = backend.read("POST", f"/entity/{path_name(query.entity)}/_summarize",
+                            what=f"Counting {query.entity} by id", expect=dict, parse=summary_data, body=body,
+                            content_type=backend.HASH_FILTERS)
+    except QueryError:
+        backend.groups_ids = False  # this server does not group by id: even ranges from now on
+        return None
+    buckets = []
+    for group in data.get("groups") or []:
+        start = _bucket_start(group)
+        records = (group.get("summaries") or {}).get("id") if isinstance(group, dict) else None
+        if start is not None and isinstance(records, int) and not isinstance(records, bool) and records > 0:
+            buckets.append((start, start + width - 1, records))
+    return buckets or None
+
+
+def _range_plan(backend: "ShotGridBackend", query: Query, decoder: PageDecoder, page_size: int, *,
+                limit: int | None = None) -> Plan | None:
+    """Id ranges of about one page each; with ``limit`` (id order) only those holding its rows, or
+    ``None`` when where those lie is not known exactly (the caller then reads them by keyset)."""
+    count, low, high = id_bounds(backend, query)
+    fetch, finish = _range_fetch(backend, query, decoder, page_size)
+    if low is None or high is None:
+        return Plan([], fetch, total=0 if count is None else count, assemble=decoder.assemble, finish=finish,
+                    recount=(lambda: backend.count(query) or 0) if count else None)
+    if limit is not None:
+        assert count is not None
+        prefix = _limit_ranges(backend, query, count, low, high, page_size, limit)
+        if prefix is None:
+            return None
+        return Plan([(lo, hi, 0) for lo, hi, _ in prefix], fetch, total=min(limit, count),
+                    assemble=decoder.assemble, finish=finish, limit=limit)
+    ranges = _ranges(backend, query, count, low, high, page_size)
+    recount: Callable[[], int] | None = None
+    if count is not None:
+        span = and_(query.filters, ["id", "between", [low, high]])
+        recount = lambda: backend.count_filters(query.entity, span, query.include_archived_projects)  # noqa: E731
+    return Plan([(lo, hi, 0) for lo, hi in ranges], fetch, total=count, assemble=decoder.assemble, finish=finish,
+                recount=recount)
+
+
+def _ranges(backend: "ShotGridBackend", query: Query, count: int | None, low: int, high: int,
+            page_size: int) -> list[tuple[int, int]]:
+    """Ranges covering ``[low, high]``, sized from id buckets where the matches are sparse."""
+    span = high - low + 1
+    if count is None:  # retired records: no count, so guess generously (continuations fill in)
+        return id_ranges(low, high, page_size * max(1, backend.settings.concurrency) * 2, page_size)
+    if page_size < count < DENSE * span:
+        buckets = id_buckets(backend, query, low, high, count, page_size)
+        if buckets is not None:
+            return [(lo, hi) for lo, hi, _ in bucket_ranges(buckets, low, high, page_size)]
+    return id_ranges(low, high, max(count, 1), page_size)
+
+
+def _limit_ranges(backend: "ShotGridBackend", query: Query, count: int, low: int, high: int, page_size: int,
+                  limit: int) -> list[tuple[int, int, int]] | None:
+    """The ranges holding the first ``limit`` matches in id order, if they take no more requests than
+    ``ceil(limit / page_size)``: buckets no wider than a page give each range an exact count."""
+    if count <= page_size:
+        return [(low, high, count)]
+    buckets = id_buckets(backend, query, low, high, count, page_size, widest=page_size)
+    if buckets is None:
+        return None
+    prefix = bucket_ranges(buckets, low, high, page_size, limit=limit, descending=_id_order(query.order) is True)
+    return prefix if len(prefix) <= -(-min(limit, count) // page_size) else None
+
+
+def _range_fetch(backend: "ShotGridBackend", query: Query, decoder: PageDecoder,
+                 page_size: int) -> tuple[Callable[[Any], Page[Any]], Callable[[Any], tuple[Any, Any]]]:
+    """Fetch an id range; parse at once only when the range continues (``links.next``).
+
+    Otherwise the body is handed back unparsed and ``finish`` parses it later,
+    in the parse pool, so the fetching thread sends its next request at once.
+    Each parsed page is checked: its ids lie inside the requested range and
+    increase, so every continuation starts strictly after the last one.
+    """
+    source = backend.search_source(query.entity)
+
+    def follow(page: RawPage, request: tuple[int, int, int], full: bool) -> tuple[int, int, int] | None:
+        lo, hi, seq = request
+        check_range(page, lo, hi, source, ascending=True)
+        if full and page.rows and page.last_id is not None and page.last_id < hi:
+            return (page.last_id + 1, hi, seq + 1)
+        return None
+
+    def fetch(request: tuple[int, int, int]) -> Page[Any]:
+        lo, hi, seq = request
+        filters = and_(query.filters, ["id", "between", [lo, hi]])
+        body = backend.search_bytes(query, filters, sort="id", size=page_size, what=source.call)
+        if _has_next_link(body):
+            page = decoder.parse(body, source)
+            return Page(page, page.rows, next=follow(page, request, True), key=(lo, seq))
+        return Page(_Unparsed(body, request), 0, next=None, key=(lo, seq))
+
+    def finish(data: Any) -> tuple[RawPage, tuple[int, int, int] | None]:
+        if isinstance(data, RawPage):
+            return data, None
+        page = decoder.parse(data.body, source)
+        # a server that sends no links.next: a full page may still continue
+        return page, follow(page, data.request, page.rows >= page_size)
+
+    return fetch, finish
+
+
+def _keyset_plan(backend: "ShotGridBackend", query: Query, decoder: PageDecoder, page_size: int) -> Plan:
+    """The first ``limit`` records in the server's order, one page after another.
+
+    The first page is fetched here, to learn whether the server capped it. A
+    limit that fits in a page is that page (a short page without ``links.next``
+    is the last one, as the API says). In id order the next pages follow by
+    keyset on ``id``. Another order whose page was capped falls back to id
+    ranges at the server's page size, sorted locally.
+    """
+    limit = query.limit or 0
+    if not limit:
+        return Plan([], _pass, total=0, server_sorted=True, assemble=decoder.assemble)
+    sort = ",".join(getattr(o, "text", o) for o in query.order) if query.order else "id"
+    source = backend.search_source(query.entity)
+    size = min(limit, page_size)
+    first = backend.search(query, query.filters, sort=sort, size=size, decoder=decoder, raw=True, source=source)
+    if first.rows > size:
+        raise misbehaviour(source, f"with {first.rows} records for page[size]={size}: it ignores the page "
+                                   "size, so the records cannot be paged safely.")
+    capped = first.rows < size and bool(first.links.get("next"))
+    if first.rows == limit or not first.rows or (first.rows < size and not capped):
+        return Plan([first], _ready, total=first.rows, server_sorted=True, assemble=decoder.assemble)
+    cap = first.rows if capped else size
+    if sort not in ("id", "-id"):
+        # any other order: fetch every match by id range (at the server's page size), sort and cut locally
+        ranged = _range_plan(backend, query, decoder, min(page_size, cap))
+        assert ranged is not None
+        return ranged
+    descending = sort == "-id"
+    check_order(first, source, ascending=not descending)
+
+    def fetch(request: Any) -> Page[Any]:
+        if isinstance(request, RawPage):
+            page, got, asked = request, 0, size
+        else:
+            after, got = request
+            bound = ["id", "less_than" if descending else "greater_than", after]
+            asked = min(cap, limit - got)
+            page = backend.search(query, and_(query.filters, bound), sort=sort, size=asked, decoder=decoder,
+                                  raw=True, source=source)
+            check_order(page, source, ascending=not descending, after=after)
+        got += page.rows
+        going = page.rows >= asked or bool(page.links.get("next"))
+        more = (page.last_id, got) if page.rows and got < limit and going else None
+        return Page(page, page.rows, next=more, key=(got,))
+
+    return Plan([first], fetch, total=limit, server_sorted=True, assemble=decoder.assemble, limit=limit)
+
+
+class _Unparsed:
+    """A fetched page body waiting to be parsed, with the request that fetched it."""
+
+    __slots__ = ("body", "request")
+
+    def __init__(self, body: bytes, request: tuple[int, int, int]) -> None:
+        self.body = body
+        self.request = request
+
+
+def _has_next_link(body: bytes) -> bool:
+    """Whether the page's top-level ``links`` has ``next`` (the last ``"links"`` of the body)."""
+    at = body.rfind(b'"links"')
+    return at >= 0 and b'"next"' in body[at:]
+
+
+def _pass(request: Any) -> Page[Any]:  # pragma: no cover - a plan without requests never fetches
+    raise AssertionError("nothing to fetch")
+
+
+def _ready(page: RawPage) -> Page[Any]:
+    """The fetch of a plan whose only page was fetched while planning."""
+    return Page(page, page.rows, key=(0,))
+
+
+def _id_order(order: Sequence[Any]) -> bool | None:
+    """Whether ``order`` is by id: ``False`` ascending (or no order), ``True`` descending, else ``None``."""
+    keys = [getattr(o, "text", o) for o in order]
+    if not keys or keys == ["id"]:
+        return False
+    if keys == ["-id"]:
+        return True
+    return None
+
+
+def _bucket_start(group: Any) -> int | None:
+    """The first id of an id bucket: its ``group_value`` (a whole number, or one written as text)."""
+    if not isinstance(group, dict):
+        return None
+    value = group.get("group_value")
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def check_range(page: RawPage, lo: int, hi: int, source: Source, *, ascending: bool) -> None:
+    """Refuse a page whose ids leave ``[lo, hi]`` or do not increase: its server ignored the filter or sort."""
+    if not page.rows:
+        return
+    bounds = pc.min_max(page.ids)
+    first, last = bounds["min"].as_py(), bounds["max"].as_py()
+    if first < lo or last > hi:
+        raise misbehaviour(source, f"with ids {first} to {last} for a filter asking for ids {lo} to {hi}: it "
+                                   "ignores the id filter (a cache or proxy in the way?), and following it "
+                                   "would request the same records forever.")
+    check_order(page, source, ascending=ascending)
+
+
+def check_order(page: RawPage, source: Source, *, ascending: bool, after: int | None = None) -> None:
+    """Refuse a page whose ids are not strictly ordered by id (or do not start past ``after``)."""
+    if page.rows > 1:
+        ids = page.ids
+        step = pc.greater if ascending else pc.less
+        if not pc.all(step(ids.slice(1), ids.slice(0, page.rows - 1))).as_py():
+            raise misbehaviour(source, f"with ids out of {'ascending' if ascending else 'descending'} order "
+                                       "although it was asked to sort by id, so the records cannot be paged "
+                                       "safely.")
+    if after is not None and page.rows:
+        edge = page.ids[0].as_py()
+        if (edge <= after) if ascending else (edge >= after):
+            raise misbehaviour(source, f"with id {edge} to a request for ids {'after' if ascending else 'before'} "
+                                       f"{after}: it ignores the id filter, and following it would request the "
+                                       "same records forever.")
+
+
+def summary_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Check the containers of a ``_summarize`` answer's ``data`` (values themselves may be null)."""
+    from ...answers import Malformed, json_type
+
+    summaries = data.get("summaries")
+    if not isinstance(summaries, dict):
+        raise Malformed(f"JSON of the wrong shape (\"summaries\" is {json_type(summaries)}, not an object)"
+                        if "summaries" in data else "JSON of the wrong shape (no \"summaries\" object)")
+    groups = data.get("groups")
+    if groups is not None:
+        if not isinstance(groups, list):
+            raise Malformed(f"JSON of the wrong shape (\"groups\" is {json_type(groups)}, not an array)")
+        _check_groups(groups)
+    return data
+
+
+def _check_groups(groups: list[Any]) -> None:
+    from ...answers import Malformed, json_type
+
+    for group in groups:
+        if not isinstance(group, dict):
+            raise Malformed(f"JSON of the wrong shape (a summary group is {json_type(group)}, not an object)")
+        inner = group.get("summaries")
+        if inner is not None and not isinstance(inner, dict):
+            raise Malformed(f"JSON of the wrong shape (a group's \"summaries\" is {json_type(inner)}, not an object)")
+        sub = group.get("groups")
+        if sub is not None:
+            if not isinstance(sub, list):
+                raise Malformed(f"JSON of the wrong shape (a group's \"groups\" is {json_type(sub)}, not an array)")
+            _check_groups(sub)
