@@ -123,17 +123,25 @@ def id_ranges(min_id: int, max_id: int, count: int, page_size: int) -> list[tupl
 
 def bucket_ranges(buckets: Iterable[tuple[int, int, int]], low: int, high: int, page_size: int, *,
                   limit: int | None = None, descending: bool = False) -> list[tuple[int, int, int]]:
-    """Inclusive id ranges of about one page each, sized from where the records really are.
+    """Inclusive id ranges of at most one page each, sized from where the records really are.
 
     ``buckets`` are ``(first_id, last_id, records)`` of non-overlapping id
     buckets (a server's record count grouped by id), ids outside every bucket
     holding no record. The ranges cover ``[low, high]`` without gap or overlap,
     whatever the buckets say (so a wrong bucket costs time, never records), and
-    come with their expected record count: ``(lo, hi, records)``. Whole buckets
-    are packed up to ``page_size``; a bucket whose every id is a record is cut
-    exactly; a larger, sparser one is cut in proportion. With ``limit``, only
-    the ranges that hold the first ``limit`` records (the last ones with
-    ``descending``) are returned, in that order.
+    come with their expected record count: ``(lo, hi, records)``.
+
+    Whole buckets are packed up to ``page_size``. A bucket whose every id is a
+    record ("dense") is cut exactly where the page is full; a sparse bucket
+    larger than a page is cut in proportion. A range is only filled to exactly
+    ``page_size`` when its last id is known to be a record (a dense bucket ends
+    it, or ``high`` does): a full page that stops short of its range's end
+    would look like a range with more records, and cost a request to find out.
+
+    With ``descending`` the ranges are built from ``high`` down, their first
+    id playing that part (fetch them in descending id order). With ``limit``,
+    only the ranges holding the first ``limit`` records in that order are
+    returned, in that order.
 
     Ids 1-200 and 301-400 all exist, 401-500 holds 20 records, pages of 150:
 
@@ -149,32 +157,33 @@ def bucket_ranges(buckets: Iterable[tuple[int, int, int]], low: int, high: int, 
         items = sorted((-b, -a, c) for a, b, c in items)
         low, high = -high, -low
     out: list[tuple[int, int, int]] = []
-    start, fill, total = low, 0, 0
+    start, end, fill, total = low, low - 1, 0, 0  # the open range: [start, end] holds fill records so far
     for first, last, count in items:
         count = min(count, last - first + 1)
         while count > 0:
-            room = page_size - fill
-            if count <= room:
-                fill += count
-                total += count
-                count = 0
-                if limit is not None and total >= limit:
-                    out.append((start, last, fill))
-                    return _mirror(out) if descending else out
-                break
             dense = count == last - first + 1
-            if fill and not dense and count <= page_size:
-                out.append((start, first - 1, fill))  # close before a bucket that fits a range of its own
-                start, fill = first, 0
+            room = page_size - fill
+            if fill and (room == 0 or (not dense and count >= room)):
+                out.append((start, end, fill))  # close before this bucket; the new range takes any gap
+                start, fill = end + 1, 0
                 continue
-            take = room if dense else max(1, min(room, math.ceil(count / math.ceil(count / page_size))))
-            cut = first + take - 1 if dense else min(last - 1, first + (last - first + 1) * take // count - 1)
-            cut = max(cut, first)
+            if count <= room:
+                fill, total, end, count = fill + count, total + count, last, 0
+                if limit is not None and total >= limit:
+                    out.append((start, end, fill))
+                    return _mirror(out) if descending else out
+                continue
+            # more than the page has room for: cut the bucket
+            if dense:
+                take, cut = room, first + room - 1
+            else:  # fill is 0 here: cut into even parts of at most a page, assuming even ids
+                take = math.ceil(count / math.ceil(count / page_size))
+                cut = min(last - 1, max(first, first + (last - first + 1) * take // count - 1))
             out.append((start, cut, fill + take))
             total += take
             if limit is not None and total >= limit:
                 return _mirror(out) if descending else out
-            start, fill, first, count = cut + 1, 0, cut + 1, count - take
+            start, end, fill, first, count = cut + 1, cut, 0, cut + 1, count - take
     out.append((start, high, fill))
     return _mirror(out) if descending else out
 

@@ -150,15 +150,16 @@ def _range_plan(backend: "ShotGridBackend", query: Query, decoder: PageDecoder, 
         prefix = _limit_ranges(backend, query, count, low, high, page_size, limit)
         if prefix is None:
             return None
-        return Plan([(lo, hi, 0) for lo, hi, _ in prefix], fetch, total=min(limit, count),
+        descending = _id_order(query.order) is True
+        return Plan([(lo, hi, 0, descending) for lo, hi, _ in prefix], fetch, total=min(limit, count),
                     assemble=decoder.assemble, finish=finish, limit=limit)
     ranges = _ranges(backend, query, count, low, high, page_size)
     recount: Callable[[], int] | None = None
     if count is not None:
         span = and_(query.filters, ["id", "between", [low, high]])
         recount = lambda: backend.count_filters(query.entity, span, query.include_archived_projects)  # noqa: E731
-    return Plan([(lo, hi, 0) for lo, hi in ranges], fetch, total=count, assemble=decoder.assemble, finish=finish,
-                recount=recount)
+    return Plan([(lo, hi, 0, False) for lo, hi in ranges], fetch, total=count, assemble=decoder.assemble,
+                finish=finish, recount=recount)
 
 
 def _ranges(backend: "ShotGridBackend", query: Query, count: int | None, low: int, high: int,
@@ -187,34 +188,43 @@ def _limit_ranges(backend: "ShotGridBackend", query: Query, count: int, low: int
     return prefix if len(prefix) <= -(-min(limit, count) // page_size) else None
 
 
+Range = tuple[int, int, int, bool]  # (first id, last id, continuation number, descending)
+
+
 def _range_fetch(backend: "ShotGridBackend", query: Query, decoder: PageDecoder,
-                 page_size: int) -> tuple[Callable[[Any], Page[Any]], Callable[[Any], tuple[Any, Any]]]:
+                 page_size: int) -> tuple[Callable[[Range], Page[Any]], Callable[[Any], tuple[Any, Any]]]:
     """Fetch an id range; parse at once only when the range continues (``links.next``).
 
     Otherwise the body is handed back unparsed and ``finish`` parses it later,
     in the parse pool, so the fetching thread sends its next request at once.
     Each parsed page is checked: its ids lie inside the requested range and
-    increase, so every continuation starts strictly after the last one.
+    are ordered, so every continuation starts strictly past the last one. A
+    descending range is read from its top down (the last ranges of a
+    descending ``limit``, :func:`~trackframes.paging.bucket_ranges`).
     """
     source = backend.search_source(query.entity)
 
-    def follow(page: RawPage, request: tuple[int, int, int], full: bool) -> tuple[int, int, int] | None:
-        lo, hi, seq = request
-        check_range(page, lo, hi, source, ascending=True)
-        if full and page.rows and page.last_id is not None and page.last_id < hi:
-            return (page.last_id + 1, hi, seq + 1)
-        return None
+    def follow(page: RawPage, request: Range, full: bool) -> Range | None:
+        lo, hi, seq, descending = request
+        check_range(page, lo, hi, source, ascending=not descending)
+        last = page.last_id
+        if not (full and page.rows and last is not None):
+            return None
+        if descending:
+            return (lo, last - 1, seq + 1, True) if last > lo else None
+        return (last + 1, hi, seq + 1, False) if last < hi else None
 
-    def fetch(request: tuple[int, int, int]) -> Page[Any]:
-        lo, hi, seq = request
+    def fetch(request: Range) -> Page[Any]:
+        lo, hi, seq, descending = request
         filters = and_(query.filters, ["id", "between", [lo, hi]])
-        body = backend.search_bytes(query, filters, sort="id", size=page_size, what=source.call)
+        body = backend.search_bytes(query, filters, sort="-id" if descending else "id", size=page_size,
+                                    what=source.call)
         if _has_next_link(body):
             page = decoder.parse(body, source)
             return Page(page, page.rows, next=follow(page, request, True), key=(lo, seq))
         return Page(_Unparsed(body, request), 0, next=None, key=(lo, seq))
 
-    def finish(data: Any) -> tuple[RawPage, tuple[int, int, int] | None]:
+    def finish(data: Any) -> tuple[RawPage, Range | None]:
         if isinstance(data, RawPage):
             return data, None
         page = decoder.parse(data.body, source)
@@ -278,7 +288,7 @@ class _Unparsed:
 
     __slots__ = ("body", "request")
 
-    def __init__(self, body: bytes, request: tuple[int, int, int]) -> None:
+    def __init__(self, body: bytes, request: Range) -> None:
         self.body = body
         self.request = request
 
@@ -319,7 +329,7 @@ def _bucket_start(group: Any) -> int | None:
 
 
 def check_range(page: RawPage, lo: int, hi: int, source: Source, *, ascending: bool) -> None:
-    """Refuse a page whose ids leave ``[lo, hi]`` or do not increase: its server ignored the filter or sort."""
+    """Refuse a page whose ids leave ``[lo, hi]`` or are out of order: its server ignored the filter or sort."""
     if not page.rows:
         return
     bounds = pc.min_max(page.ids)
