@@ -37,7 +37,8 @@ from .deadline import scope as deadline_scope
 from .engine.order import sort_indices
 from .exceptions import SchemaError
 from .io import ExportResult
-from .paging import Executor, Page, check_rows, collect, stream
+from .paging import Page, check_rows, collect, stream
+from .workers import Executor
 from .schema import FieldKind, FieldSpec, arrow_schema
 
 __all__ = ["Site"]

@@ -85,7 +85,7 @@ def test_an_abandoned_call_does_not_cancel_another_call_on_the_same_site(big):
 
 
 def test_gather_inside_a_call_runs_on_the_sites_threads(big):
-    from trackframes.paging import gather
+    from trackframes.workers import gather
 
     with big.connect(progress=False, page_size=100) as site:
         site.find("Task", fields=["content"])  # every fetching thread started

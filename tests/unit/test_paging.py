@@ -156,7 +156,7 @@ def test_worker_threads_see_the_users_call():
 
 
 def test_gather_returns_in_order_and_the_first_error_cancels_the_rest():
-    from trackframes.paging import gather
+    from trackframes.workers import gather
 
     assert gather([lambda: 3, lambda: 1, lambda: 2]) == [3, 1, 2]
     release = threading.Event()
@@ -247,7 +247,8 @@ def test_wrong_buckets_cost_time_never_records(buckets, low, width):
 # -- limits and per-call cancellation on a shared executor ---------------------------------------------------------
 
 def test_with_a_limit_continuations_are_followed_only_while_the_rows_before_them_fall_short():
-    from trackframes.paging import Executor, collect
+    from trackframes.paging import collect
+    from trackframes.workers import Executor
 
     asked = []
 
@@ -277,7 +278,7 @@ def test_with_a_limit_continuations_are_followed_only_while_the_rows_before_them
 
 def test_cancelling_one_calls_tasks_leaves_another_calls_tasks_running():
     from trackframes import cancel
-    from trackframes.paging import Executor
+    from trackframes.workers import Executor
 
     executor = Executor(4)
     release, aborted = threading.Event(), threading.Event()
