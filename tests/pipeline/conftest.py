@@ -41,8 +41,9 @@ class Sent:
 
     @property
     def probes(self) -> list[tuple[str, dict[str, str], Any]]:
-        """Everything else a read sends: one-record id probes and counts."""
-        return [r for r in self.requests if r not in self.pages]
+        """What a read sends besides its pages: one-record id probes and counts (not tokens or schema)."""
+        pages = self.pages
+        return [r for r in self.requests if r[0] in ("_search", "_summarize") and r not in pages]
 
     @property
     def summaries(self) -> list[tuple[str, dict[str, str], Any]]:

@@ -123,3 +123,30 @@ def test_the_servers_own_sort_agrees_with_the_local_order(nulls):
             server = site.find("Task", fields=["content"], order=[key], limit=50)["id"].tolist()
             local = site.find("Task", fields=["content"], order=[key], limit=51)["id"].tolist()
             assert local[:50] == server
+
+
+@pytest.mark.parametrize("key", ["due_date", "-due_date", "duration", "-duration", "created_at", "-updated_at"])
+def test_a_limit_over_a_page_in_a_number_or_date_order_reads_ceil_limit_over_page_size_pages(nulls, key):
+    with nulls.connect(progress=False, page_size=50) as site:
+        sent = record(site)
+        df = site.find("Task", fields=["content"], order=[key, "id"], limit=130)
+    assert df["id"].tolist() == _server_order(nulls, key.lstrip("-"), key.startswith("-"))[:130]
+    assert len(sent.pages) == 3 and sent.probes == []
+
+
+def test_a_server_that_ignores_the_continuation_filter_is_named_instead_of_trusted(nulls):
+    import json
+
+    from tests.faults.proxy import FaultProxy
+
+    def ignore_filters(ex: Any) -> None:
+        body = json.loads(ex.body)
+        body["filters"] = {"logical_operator": "and", "conditions": []}
+        ex.relay(ex.forward(body=json.dumps(body).encode()))
+
+    with FaultProxy(nulls.url) as proxy:
+        proxy.add(ignore_filters, path="/_search")
+        site = tf.connect(proxy.url, auth=nulls.auth, progress=False, page_size=50)
+        with pytest.raises(tf.ProtocolError, match="not after id .* ignores the filter"):
+            site.find("Task", fields=["content"], order=["-due_date"], limit=130)
+        site.close()

@@ -10,7 +10,10 @@ between pages). :func:`plan` picks one of:
   order);
 * **a keyset chain** for a ``limit`` of a few pages (:data:`KEYSET_PAGES`) in id
   order: page after page (``id`` greater than the last one), so
-  ``ceil(limit / page_size)`` requests and no probe;
+  ``ceil(limit / page_size)`` requests and no probe. A ``limit`` over a page in
+  the order of a number or date field is read the same way, the server sorting
+  (``field,id``) and each page continuing after the last row's value and id,
+  nulls where PostgreSQL puts them (last ascending, first descending);
 * **id ranges** otherwise. The record count (``_summarize``) and the id span (two
   one-record searches) come first, in parallel. When the matches fill only part
   of their span (a filter, archived projects hidden), one more ``_summarize``
@@ -21,7 +24,10 @@ between pages). :func:`plan` picks one of:
   matches get even ranges. Ranges of about one page each are fetched
   concurrently; a range holding more than a page continues by keyset. A larger
   ``limit`` in id order takes only the ranges that hold its rows, when the
-  buckets say exactly where they are (else the keyset chain reads them).
+  buckets say exactly where they are (else the keyset chain reads them). A
+  ``limit`` over a page in the order of another kind of field (text, links)
+  reads every match and cuts locally: the filters cannot say "after this text
+  value" in the server's collation.
 
 Every page is checked before it is trusted: ids must lie inside the requested
 range and increase (else a continuation could loop forever), a page must not
@@ -31,6 +37,7 @@ exceed its size. Anything else raises
 
 from __future__ import annotations
 
+from datetime import timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pyarrow.compute as pc
@@ -38,6 +45,7 @@ import pyarrow.compute as pc
 from ...answers import Source, misbehaviour
 from ...exceptions import QueryError
 from ...paging import Page, bucket_ranges, gather, id_ranges
+from ...schema import FieldKind
 from ..base import Plan, Query
 from .decode import PageDecoder, RawPage
 from .filters import and_
@@ -73,6 +81,10 @@ def plan(backend: "ShotGridBackend", query: Query, page_size: int) -> Plan:
             if ranged is not None:
                 return ranged
         return _keyset_plan(backend, query, decoder, page_size)
+    if limit is not None:
+        chained = _field_keyset_plan(backend, query, decoder, page_size)
+        if chained is not None:
+            return chained
     ranged = _range_plan(backend, query, decoder, page_size)
     assert ranged is not None
     return ranged
@@ -281,6 +293,85 @@ def _keyset_plan(backend: "ShotGridBackend", query: Query, decoder: PageDecoder,
         return Page(page, page.rows, next=more, key=(got,))
 
     return Plan([first], fetch, total=limit, server_sorted=True, assemble=decoder.assemble, limit=limit)
+
+
+#: Field kinds whose order the filters can continue after ("greater than this value").
+_COMPARABLE = frozenset({FieldKind.INTEGER, FieldKind.FLOAT, FieldKind.DATE, FieldKind.DATETIME})
+
+
+def _field_keyset_plan(backend: "ShotGridBackend", query: Query, decoder: PageDecoder,
+                       page_size: int) -> Plan | None:
+    """The first ``limit`` records in the order of one number or date field, page after page.
+
+    ``None`` for another order. The server sorts by ``field,id``; each page
+    continues after the last row's (value, id): ``ceil(limit / page_size)``
+    requests, no probe. Every page must start after the previous one's last
+    row (else the server ignored the filter).
+    """
+    keys = [getattr(o, "text", o) for o in query.order]
+    if not keys or len(keys) > 2 or (len(keys) == 2 and keys[1] != "id"):
+        return None
+    name, descending = keys[0].lstrip("-"), keys[0].startswith("-")
+    spec = next((f for f in query.fields if f.name == name), None)
+    if spec is None or spec.kind not in _COMPARABLE or "." in name or name == "id":
+        return None
+    limit = query.limit or 0
+    sort = f"{keys[0]},id"
+    source = backend.search_source(query.entity)
+
+    def fetch(request: Any) -> Page[Any]:
+        cursor, got = request
+        asked = min(page_size, limit - got)
+        filters = query.filters if cursor is None else and_(query.filters, _after(name, descending, *cursor))
+        page = backend.search(query, filters, sort=sort, size=asked, decoder=decoder, raw=True, source=source)
+        if page.rows > asked:
+            raise misbehaviour(source, f"with {page.rows} records for page[size]={asked}: it ignores the page "
+                                       "size, so the records cannot be paged safely.")
+        more = None
+        if page.rows:
+            values = decoder.assemble([page])[0].column(name)
+            first = (_filter_value(values[0].as_py(), spec.kind), page.ids[0].as_py())
+            if cursor is not None and not _comes_after(first, cursor, descending):
+                raise misbehaviour(source, f"with a page starting at id {first[1]}, not after id {cursor[1]} in "
+                                           f"the order by {keys[0]!r}: it ignores the filter, so the records "
+                                           "cannot be paged safely.")
+            got += page.rows
+            if got < limit and (page.rows >= asked or page.links.get("next")):
+                more = ((_filter_value(values[page.rows - 1].as_py(), spec.kind), page.last_id), got)
+        return Page(page, page.rows, next=more, key=(got,))
+
+    return Plan([(None, 0)], fetch, total=limit, server_sorted=True, assemble=decoder.assemble, limit=limit)
+
+
+def _filter_value(value: Any, kind: FieldKind) -> Any:
+    """A parsed value as the filters write it (date-times in whole seconds, as the server keeps them)."""
+    if kind is FieldKind.DATETIME and value is not None:
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def _after(name: str, descending: bool, value: Any, last_id: int) -> dict[str, Any]:
+    """The records after (``value``, ``last_id``) in the order ``name,id`` (``-name,id``), nulls placed as
+    PostgreSQL does: last ascending, first descending."""
+    same = {"logical_operator": "and", "conditions": [[name, "is", value], ["id", "greater_than", last_id]]}
+    if value is None:
+        rest = [] if not descending else [[name, "is_not", None]]
+        return {"logical_operator": "or", "conditions": [same, *rest]}
+    beyond = [name, "less_than" if descending else "greater_than", value]
+    rest = [] if descending else [[name, "is", None]]
+    return {"logical_operator": "or", "conditions": [beyond, same, *rest]}
+
+
+def _comes_after(row: tuple[Any, int], cursor: tuple[Any, int], descending: bool) -> bool:
+    """Whether ``row`` (value, id) comes strictly after ``cursor`` in the order (nulls as in :func:`_after`)."""
+    (value, rid), (at, at_id) = row, cursor
+    if value is None or at is None:
+        if value is None and at is None:
+            return rid > at_id
+        return (value is None) != descending
+    if value != at:
+        return (value > at) != descending
+    return rid > at_id
 
 
 class _Unparsed:
