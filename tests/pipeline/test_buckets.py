@@ -55,12 +55,29 @@ def test_sparse_matches_need_no_second_round_trip(big, site, filters, keep):
     assert len(sent.pages) <= 2 * pages_for(len(df), PAGE) + 1
 
 
-def test_matches_that_fill_their_span_are_cut_evenly_without_asking_for_buckets(big, site):
-    sent = record(site)
-    df = site.find("Task", fields=["content"], include_archived_projects=True)
+def test_matches_that_fill_their_span_are_cut_evenly_without_asking_for_buckets(big):
+    with big.connect(progress=False, page_size=PAGE) as site:  # a first read: nothing known of the span
+        site.field_specs("Task")
+        sent = record(site)
+        df = site.find("Task", fields=["content"], include_archived_projects=True)
     assert len(df) == len(big.store.records["Task"])
     assert len(sent.pages) == pages_for(len(df), PAGE)
     assert len(sent.summaries) == 1 and not sent.summaries[0][2].get("grouping")
+
+
+def test_a_later_read_counts_by_id_bucket_in_the_same_round_trip_as_the_span(big):
+    with big.connect(progress=False, page_size=PAGE) as site:
+        site.field_specs("Task")
+        sent = record(site)
+        first = site.find("Task", fields=["content"])["id"].tolist()
+        assert [bool(body.get("grouping")) for _, _, body in sent.summaries] == [False, True]  # count, then
+        sent.clear()
+        second = site.find("Task", fields=["content"])["id"].tolist()
+        # the span of the first read sized the buckets: both edges and the buckets (with the total) at once
+        assert [bool(body.get("grouping")) for _, _, body in sent.summaries] == [True]
+        assert len(sent.probes) == 3
+        assert len(sent.pages) == pages_for(len(second), PAGE) and sent.continuations() == 0
+    assert first == second == live_ids(big, "Task")
 
 
 # -- servers that do not group by id ---------------------------------------------------------------------------

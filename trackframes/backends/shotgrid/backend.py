@@ -62,7 +62,8 @@ class ShotGridBackend:
         self._lock = threading.Lock()
         self._entities: dict[str, EntityInfo] | None = None
         self._fields: dict[str, dict[str, FieldSpec]] = {}
-        self.groups_ids = True  # False once the server refused to group by id (see plans.id_buckets)
+        self.groups_ids = True  # False once the server refused to group by id (see plans.count_by_id)
+        self.id_spans: dict[str, tuple[int, int]] = {}  # entity -> (id span, count) of its last read (plans)
         session = getattr(transport, "session", None)
         if session is not None:
             track(session)  # an interrupted fetch aborts its requests in flight (trackframes.connections)

@@ -37,12 +37,13 @@ exceed its size. Anything else raises
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pyarrow.compute as pc
 
-from ...answers import Source, misbehaviour
+from ...answers import Malformed, Source, json_type, misbehaviour
 from ...exceptions import QueryError
 from ...paging import Page, bucket_ranges, gather, id_ranges
 from ...schema import FieldKind
@@ -55,7 +56,7 @@ from .schema import ID_SPEC
 if TYPE_CHECKING:  # pragma: no cover
     from .backend import ShotGridBackend
 
-__all__ = ["plan", "id_buckets", "KEYSET_PAGES", "ID_BUCKETS", "DENSE", "MOST_BUCKETS"]
+__all__ = ["plan", "survey", "count_by_id", "Survey", "KEYSET_PAGES", "ID_BUCKETS", "DENSE", "MOST_BUCKETS"]
 
 #: An id-ordered ``limit`` of up to this many pages is read by one keyset chain (no probes: fewer round
 #: trips than probes, buckets and ranges); a larger one by the id ranges that hold it.
@@ -90,45 +91,84 @@ def plan(backend: "ShotGridBackend", query: Query, page_size: int) -> Plan:
     return ranged
 
 
-def id_bounds(backend: "ShotGridBackend", query: Query) -> tuple[int | None, int | None, int | None]:
-    """(count, min id, max id), asked for in parallel; count is None for retired records."""
-    id_only = [ID_SPEC]
+@dataclass
+class Survey:
+    """What a read learns before its pages: the count, the id span and, if asked for, the matches per id
+    bucket (``(first id, last id, records)``)."""
+
+    count: int | None
+    low: int | None
+    high: int | None
+    buckets: list[tuple[int, int, int]] | None = None
+
+
+def survey(backend: "ShotGridBackend", query: Query, page_size: int, *, buckets: str = "sparse",
+           widest: int | None = None) -> Survey:
+    """Count the matches and find their id span (two one-record searches), in parallel.
+
+    ``buckets``: ``"sparse"`` asks for the count per id bucket (:func:`count_by_id`)
+    when the matches fill less than :data:`DENSE` of their span, ``"always"``
+    always (``widest`` caps the bucket width), ``"never"`` never. When an
+    earlier read of the entity told its span, the buckets are asked for in the
+    same round trip as the span (their total is the count); else in a second.
+    Retired records have no count (``_summarize`` cannot count them).
+    """
     source = backend.search_source(query.entity)
 
     def edge(sort: str) -> Callable[[], int | None]:
         def probe() -> int | None:
-            page = backend.search(query, query.filters, sort=sort, size=1, fields=id_only, raw=True, source=source)
+            page = backend.search(query, query.filters, sort=sort, size=1, fields=[ID_SPEC], raw=True, source=source)
             return page.ids[0].as_py() if page.rows else None
         return probe
 
-    calls = [edge("id"), edge("-id")] + ([] if query.retired else [lambda: backend.count(query)])
-    low, high, *count = gather(calls)
-    if low is not None and high is not None and low > high:
-        raise misbehaviour(source, f"with a smallest id ({low}) above its largest ({high}): it seems to "
-                                   "ignore the sort parameter, so the records cannot be paged safely.")
-    return (count[0] if count else None), low, high
+    hint = backend.id_spans.get(query.entity)
+    width = None
+    if hint is not None and buckets != "never" and not query.retired and backend.groups_ids:
+        width = _width(*hint, page_size, widest)
+    if width is not None:
+        low, high, grouped = gather([edge("id"), edge("-id"), lambda: count_by_id(backend, query, width)])
+        if grouped is not None:
+            found = Survey(grouped[0], low, high, grouped[1])
+        else:  # the server refused to group by id: count in a second round trip
+            found = Survey(backend.count(query), low, high)
+    else:
+        calls = [edge("id"), edge("-id")] + ([] if query.retired else [lambda: backend.count(query)])
+        low, high, *count = gather(calls)
+        found = Survey(count[0] if count else None, low, high)
+        if found.count and low is not None and high is not None and found.count > page_size \
+                and (buckets == "always" or (buckets == "sparse" and found.count < DENSE * (high - low + 1))):
+            width = _width(high - low + 1, found.count, page_size, widest)
+            grouped = count_by_id(backend, query, width) if width is not None else None
+            found.buckets = grouped[1] if grouped is not None else None
+    if low is not None and high is not None:
+        if low > high:
+            raise misbehaviour(source, f"with a smallest id ({low}) above its largest ({high}): it seems to "
+                                       "ignore the sort parameter, so the records cannot be paged safely.")
+        if found.count:
+            backend.id_spans[query.entity] = (high - low + 1, found.count)
+    return found
 
 
-def id_buckets(backend: "ShotGridBackend", query: Query, low: int, high: int, count: int, page_size: int, *,
-               widest: int | None = None) -> list[tuple[int, int, int]] | None:
-    """Where the matches are: ``(first id, last id, records)`` per id bucket, from one ``_summarize``.
+def _width(span: int, count: int, page_size: int, widest: int | None) -> int | None:
+    """The bucket width: the smallest that keeps the answer to about 16 buckets per page of matches (at
+    least 256, at most :data:`MOST_BUCKETS`); ``None`` when it would be wider than ``widest``."""
+    most = min(MOST_BUCKETS, max(256, 16 * -(-count // page_size)))
+    width = next((w for w, _ in ID_BUCKETS if -(-span // w) <= most), ID_BUCKETS[-1][0])
+    return None if widest is not None and width > widest else width
 
-    The width is the smallest numeric grouping type (``tens`` ... ``millions``)
-    that keeps the answer to about 16 buckets per page of matches (at least
-    256, at most :data:`MOST_BUCKETS`); ``widest`` caps it (``None`` back when
-    only a wider bucket would do). ``None`` also when the server cannot group
-    by id (the answer is remembered) or sent no usable bucket. The buckets only
-    size the id ranges, which always cover the whole span: a wrong bucket costs
-    time, never records.
+
+def count_by_id(backend: "ShotGridBackend", query: Query, width: int
+                ) -> tuple[int, list[tuple[int, int, int]] | None] | None:
+    """Where the matches are, from one ``_summarize`` grouped by id buckets of ``width`` ids: the total
+    count and ``(first id, last id, records)`` per bucket (``None`` if no bucket was usable).
+
+    ``None`` when the server cannot group by id (remembered: not asked again).
+    The buckets only size the id ranges, which always cover the whole span: a
+    wrong bucket costs time, never records.
     """
     if not backend.groups_ids:
         return None
-    pages = -(-count // page_size)
-    most = min(MOST_BUCKETS, max(256, 16 * pages))
-    span = high - low + 1
-    width, kind = next(((w, k) for w, k in ID_BUCKETS if -(-span // w) <= most), ID_BUCKETS[-1])
-    if widest is not None and width > widest:
-        return None
+    kind = dict(ID_BUCKETS)[width]
     body = {"filters": query.filters, "summary_fields": [{"field": "id", "type": "record_count"}],
             "grouping": [{"field": "id", "type": kind, "direction": "asc"}],
             "options": {"include_archived_projects": query.include_archived_projects}}
@@ -139,33 +179,42 @@ def id_buckets(backend: "ShotGridBackend", query: Query, low: int, high: int, co
     except QueryError:
         backend.groups_ids = False  # this server does not group by id: even ranges from now on
         return None
+    total = data["summaries"].get("id")
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        raise Malformed(f"JSON of the wrong shape (the record count is {total!r}, not a whole number)")
     buckets = []
     for group in data.get("groups") or []:
         start = _bucket_start(group)
         records = (group.get("summaries") or {}).get("id") if isinstance(group, dict) else None
         if start is not None and isinstance(records, int) and not isinstance(records, bool) and records > 0:
             buckets.append((start, start + width - 1, records))
-    return buckets or None
+    return total, buckets or None
 
 
 def _range_plan(backend: "ShotGridBackend", query: Query, decoder: PageDecoder, page_size: int, *,
                 limit: int | None = None) -> Plan | None:
     """Id ranges of about one page each; with ``limit`` (id order) only those holding its rows, or
     ``None`` when where those lie is not known exactly (the caller then reads them by keyset)."""
-    count, low, high = id_bounds(backend, query)
+    found = survey(backend, query, page_size, buckets="sparse" if limit is None else "always",
+                   widest=None if limit is None else page_size)
+    count, low, high = found.count, found.low, found.high
     fetch, finish = _range_fetch(backend, query, decoder, page_size)
     if low is None or high is None:
         return Plan([], fetch, total=0 if count is None else count, assemble=decoder.assemble, finish=finish,
                     recount=(lambda: backend.count(query) or 0) if count else None)
     if limit is not None:
-        assert count is not None
-        prefix = _limit_ranges(backend, query, count, low, high, page_size, limit)
+        prefix = _limit_ranges(found, page_size, limit, descending=_id_order(query.order) is True)
         if prefix is None:
             return None
         descending = _id_order(query.order) is True
-        return Plan([(lo, hi, 0, descending) for lo, hi, _ in prefix], fetch, total=min(limit, count),
+        return Plan([(lo, hi, 0, descending) for lo, hi, _ in prefix], fetch, total=min(limit, count or 0),
                     assemble=decoder.assemble, finish=finish, limit=limit)
-    ranges = _ranges(backend, query, count, low, high, page_size)
+    if found.buckets is not None:
+        ranges = [(lo, hi) for lo, hi, _ in bucket_ranges(found.buckets, low, high, page_size)]
+    elif count is None:  # retired records: no count, so guess generously (continuations fill in)
+        ranges = id_ranges(low, high, page_size * max(1, backend.settings.concurrency) * 2, page_size)
+    else:
+        ranges = id_ranges(low, high, max(count, 1), page_size)
     recount: Callable[[], int] | None = None
     if count is not None:
         span = and_(query.filters, ["id", "between", [low, high]])
@@ -174,30 +223,19 @@ def _range_plan(backend: "ShotGridBackend", query: Query, decoder: PageDecoder, 
                 finish=finish, recount=recount)
 
 
-def _ranges(backend: "ShotGridBackend", query: Query, count: int | None, low: int, high: int,
-            page_size: int) -> list[tuple[int, int]]:
-    """Ranges covering ``[low, high]``, sized from id buckets where the matches are sparse."""
-    span = high - low + 1
-    if count is None:  # retired records: no count, so guess generously (continuations fill in)
-        return id_ranges(low, high, page_size * max(1, backend.settings.concurrency) * 2, page_size)
-    if page_size < count < DENSE * span:
-        buckets = id_buckets(backend, query, low, high, count, page_size)
-        if buckets is not None:
-            return [(lo, hi) for lo, hi, _ in bucket_ranges(buckets, low, high, page_size)]
-    return id_ranges(low, high, max(count, 1), page_size)
-
-
-def _limit_ranges(backend: "ShotGridBackend", query: Query, count: int, low: int, high: int, page_size: int,
-                  limit: int) -> list[tuple[int, int, int]] | None:
+def _limit_ranges(found: Survey, page_size: int, limit: int, *, descending: bool
+                  ) -> list[tuple[int, int, int]] | None:
     """The ranges holding the first ``limit`` matches in id order, if they take no more requests than
     ``ceil(limit / page_size)``: buckets no wider than a page give each range an exact count."""
-    if count <= page_size:
-        return [(low, high, count)]
-    buckets = id_buckets(backend, query, low, high, count, page_size, widest=page_size)
-    if buckets is None:
+    assert found.low is not None and found.high is not None
+    if found.count is None:
         return None
-    prefix = bucket_ranges(buckets, low, high, page_size, limit=limit, descending=_id_order(query.order) is True)
-    return prefix if len(prefix) <= -(-min(limit, count) // page_size) else None
+    if found.count <= page_size:
+        return [(found.low, found.high, found.count)]
+    if found.buckets is None:
+        return None
+    prefix = bucket_ranges(found.buckets, found.low, found.high, page_size, limit=limit, descending=descending)
+    return prefix if len(prefix) <= -(-min(limit, found.count) // page_size) else None
 
 
 Range = tuple[int, int, int, bool]  # (first id, last id, continuation number, descending)
@@ -451,8 +489,6 @@ def check_order(page: RawPage, source: Source, *, ascending: bool, after: int | 
 
 def summary_data(data: dict[str, Any]) -> dict[str, Any]:
     """Check the containers of a ``_summarize`` answer's ``data`` (values themselves may be null)."""
-    from ...answers import Malformed, json_type
-
     summaries = data.get("summaries")
     if not isinstance(summaries, dict):
         raise Malformed(f"JSON of the wrong shape (\"summaries\" is {json_type(summaries)}, not an object)"
@@ -466,8 +502,6 @@ def summary_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_groups(groups: list[Any]) -> None:
-    from ...answers import Malformed, json_type
-
     for group in groups:
         if not isinstance(group, dict):
             raise Malformed(f"JSON of the wrong shape (a summary group is {json_type(group)}, not an object)")
