@@ -29,6 +29,18 @@ between pages). :func:`plan` picks one of:
   reads every match and cuts locally: the filters cannot say "after this text
   value" in the server's collation.
 
+Every Task, archived projects included, in one range per page of 500:
+
+>>> import trackframes as tf
+>>> from trackframes.backends.base import Query
+>>> with tf.sandbox.serve(scale=0.2, seed=1) as sb:
+...     site = sb.connect(progress=False)
+...     backend = site.backend
+...     fields = tuple(backend.resolve_fields("Task", ["content"]))
+...     query = Query("Task", backend.check_filters("Task", None), fields, include_archived_projects=True)
+...     len(plan(backend, query, 500).requests) == -(-len(sb.store.records["Task"]) // 500)
+True
+
 Every page is checked before it is trusted: ids must lie inside the requested
 range and increase (else a continuation could loop forever), a page must not
 exceed its size. Anything else raises
