@@ -129,6 +129,7 @@ def bucket_ranges(buckets: Iterable[tuple[int, int, int]], low: int, high: int, 
     out: list[tuple[int, int, int]] = []
     start, end, fill, total = low, low - 1, 0, 0  # the open range: [start, end] holds fill records so far
     for first, last, count in items:
+        first = max(first, end + 1)  # buckets that overlap (a confused server) are clipped
         count = min(count, last - first + 1)
         while count > 0:
             dense = count == last - first + 1
@@ -176,6 +177,8 @@ class _Done:
     data: Any
     rows: int
     more: bool
+    index: int = 0  # the first request this page descends from
+    complete: bool = False  # nothing more of that request is on its way
 
 
 def _pump(tasks: Tasks, requests: Iterable[Any], fetch: Callable[[Any], Page[Any]],
@@ -192,13 +195,19 @@ def _pump(tasks: Tasks, requests: Iterable[Any], fetch: Callable[[Any], Page[Any
     parsing: dict[Future[Any], tuple[int, Page[Any]]] = {}
     deferred: dict[int, list[Any]] = {}
     rows: dict[int, int] = {}
+    pending = {index: 1 for index, _ in queue}  # work on its way per first request
     backlog = max(concurrency, 2 * PARSE_THREADS)
 
     def follow(index: int, request: Any) -> None:
         if limit is None:
             queue.appendleft((index, request))  # a continuation first: it may be the slowest chain
+            pending[index] += 1
         else:
             deferred.setdefault(index, []).append(request)
+
+    def finished(index: int) -> bool:
+        pending[index] -= 1
+        return not pending[index] and index not in deferred
 
     while True:
         while queue and len(fetching) < concurrency and len(parsing) < backlog:
@@ -207,8 +216,11 @@ def _pump(tasks: Tasks, requests: Iterable[Any], fetch: Callable[[Any], Page[Any
         if not fetching and not parsing:
             if not deferred:
                 return
-            queue.extend(_needed(deferred, rows, limit or 0))
+            needed = _needed(deferred, rows, limit or 0)
             deferred.clear()
+            for index, _ in needed:
+                pending[index] += 1
+            queue.extend(needed)
             if not queue:
                 return
             continue
@@ -221,7 +233,7 @@ def _pump(tasks: Tasks, requests: Iterable[Any], fetch: Callable[[Any], Page[Any
                     follow(index, page.next)
                 if finish is None:
                     rows[index] = rows.get(index, 0) + page.rows
-                    yield _Done(page.key, page, page.rows, page.next is not None)
+                    yield _Done(page.key, page, page.rows, page.next is not None, index, finished(index))
                 else:
                     parsing[tasks.parse(finish, page.data)] = (index, page)
             else:
@@ -230,7 +242,15 @@ def _pump(tasks: Tasks, requests: Iterable[Any], fetch: Callable[[Any], Page[Any
                 if more is not None:
                     follow(index, more)
                 rows[index] = rows.get(index, 0) + count
-                yield _Done(page.key, result, count, page.next is not None or more is not None)
+                yield _Done(page.key, result, count, page.next is not None or more is not None, index,
+                            finished(index))
+
+
+def _result(future: "Future[T]") -> T:
+    """``future.result()``, waited for in slices so that an interrupt is never held up."""
+    while not future.done():
+        wait_any([future])
+    return future.result()
 
 
 def _needed(deferred: dict[int, list[Any]], rows: dict[int, int], limit: int) -> list[tuple[int, Any]]:
@@ -246,33 +266,60 @@ def _needed(deferred: dict[int, list[Any]], rows: dict[int, int], limit: int) ->
     return []
 
 
-def collect(tasks: Tasks, plan: Any, shape: Callable[[pa.Table], pa.Table], *, concurrency: int,
-            on_rows: Callable[[int, bool], None] | None = None) -> tuple[list[pa.Table], int]:
-    """Collect mode: every page parsed as it arrives, then assembled and shaped once, in key order.
+#: Collect mode assembles and types the pages of this many first requests at a time, as soon as they are
+#: all in (in the parse pool, while later pages are on the wire), so little is left to do after the last.
+CHUNK = 16
 
-    Returns the shaped tables (more than one only when pages came in
-    different shapes) and the rows fetched.
+
+def collect(tasks: Tasks, plan: Any, shape: Callable[[pa.Table], pa.Table], *, concurrency: int,
+            on_rows: Callable[[int, bool], None] | None = None) -> tuple[list[pa.Table], int, bool]:
+    """Collect mode: every page parsed as it arrives, assembled and typed in key order.
+
+    Pages are assembled and typed a chunk of :data:`CHUNK` first requests at
+    a time, once every page of the chunk is in (by-id ranges come in id
+    order, so the chunks do too). Returns the shaped tables, the rows fetched,
+    and whether the tables, one after another, are in key order (else pages
+    came in different shapes and the rows need ordering).
     """
     def finish(data: Any) -> tuple[Any, Any, int]:
         parsed, more = plan.finish(data)
         return parsed, more, rows_of(parsed)
 
-    pages: list[tuple[tuple[Any, ...], Any]] = []
+    def typed(pages: list[tuple[tuple[Any, ...], Any]]) -> list[pa.Table]:
+        pages.sort(key=lambda kv: kv[0])
+        return [shape(table) for table in plan.assemble([data for _, data in pages])]
+
+    count = len(plan.requests)
+    chunked = plan.limit is None and not plan.server_sorted and count > CHUNK
+    waiting: dict[int, list[tuple[tuple[Any, ...], Any]]] = {}
+    complete: set[int] = set()
+    chunks: list[Any] = []  # futures of typed chunks, in order
+    start = 0
     fetched = 0
     for done in _pump(tasks, plan.requests, plan.fetch, finish, concurrency=concurrency, limit=plan.limit):
         fetched += done.rows
         if on_rows is not None:
             on_rows(done.rows, done.more)
         if done.rows:
-            pages.append((done.key, done.data))
-    pages.sort(key=lambda kv: kv[0])
-    parsed = [data for _, data in pages]
-    del pages
-    if not parsed:
-        return [], 0
-    nested = plan.assemble(parsed)
-    del parsed
-    return [shape(table) for table in nested], fetched
+            waiting.setdefault(done.index if chunked else 0, []).append((done.key, done.data))
+        if chunked and done.complete:
+            complete.add(done.index)
+            while start < count and all(i in complete for i in range(start, min(start + CHUNK, count))):
+                end = min(start + CHUNK, count)
+                pages = [page for i in range(start, end) for page in waiting.pop(i, [])]
+                if pages:
+                    chunks.append(tasks.parse(typed, pages))
+                start = end
+    rest = [page for i in sorted(waiting) for page in waiting[i]]
+    waiting.clear()
+    typed_chunks = [_result(chunk) for chunk in chunks]
+    tables = [table for chunk in typed_chunks for table in chunk]
+    pieces = [len(chunk) for chunk in typed_chunks]
+    if rest:
+        last = typed(rest)
+        tables += last
+        pieces.append(len(last))
+    return tables, fetched, all(n == 1 for n in pieces)
 
 
 def stream(tasks: Tasks, plan: Any, shape: Callable[[pa.Table], pa.Table], *, concurrency: int,

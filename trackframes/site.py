@@ -383,17 +383,16 @@ class Site:
             complete = False
             try:
                 with executor.tasks() as tasks:
-                    tables, fetched = collect(tasks, plan, lambda t: frames.shape_table(t, specs),
-                                              concurrency=self.concurrency, on_rows=bar.count)
+                    tables, fetched, ordered = collect(tasks, plan, lambda t: frames.shape_table(t, specs),
+                                                       concurrency=self.concurrency, on_rows=bar.count)
                 complete = True
             finally:
                 bar.close(complete=complete)
             check_rows(plan, fetched, query.entity)
-        pieces = len(tables)  # more than one when pages came in different shapes: no longer in id order
         table = frames.concat_tables(tables, specs)
         del tables
         order = list(query.order)
-        if not plan.server_sorted and (order and order != ["id"] or pieces > 1):
+        if not plan.server_sorted and (order and order != ["id"] or not ordered):
             # the server's order (PostgreSQL: nulls last ascending, first descending; ties by id)
             table = table.take(sort_indices(table, order, specs))
         if query.limit is not None:

@@ -255,6 +255,7 @@ def test_with_a_limit_continuations_are_followed_only_while_the_rows_before_them
     class Plan:
         requests = [(0, 0), (1, 0), (2, 0)]  # three ranges, each with two full pages
         limit = 250
+        server_sorted = False
 
         def fetch(self, request):
             asked.append(request)
@@ -269,11 +270,51 @@ def test_with_a_limit_continuations_are_followed_only_while_the_rows_before_them
 
     executor = Executor(4)
     with executor.tasks() as tasks:
-        tables, rows = collect(tasks, Plan(), lambda t: t, concurrency=4)
+        tables, rows, ordered = collect(tasks, Plan(), lambda t: t, concurrency=4)
     executor.close()
     # ranges 0 and 1 hold 400 rows with their continuations; 250 only need range 0's continuation
     assert sorted(asked) == [(0, 0), (0, 1), (1, 0), (2, 0)]
-    assert rows == 400
+    assert rows == 400 and ordered
+
+
+def test_collect_mode_types_the_pages_a_chunk_at_a_time_and_keeps_key_order():
+    import pyarrow as pa
+
+    from trackframes.paging import CHUNK, collect
+    from trackframes.workers import Executor
+
+    count = 2 * CHUNK + 5
+
+    class Plan:
+        requests = [(i, 0) for i in range(count)]  # ranges of ids [10 i, 10 i + 9], two pages each
+        limit = None
+        server_sorted = False
+
+        def fetch(self, request):
+            index, part = request
+            time.sleep(0.001 * ((index * 7) % 5))  # pages complete out of order
+            ids = list(range(10 * index + 5 * part, 10 * index + 5 * part + 5))
+            return Page(ids, 5, next=(index, 1) if part == 0 else None, key=request)
+
+        def finish(self, data):
+            return pa.table({"id": data}), None
+
+        def assemble(self, parsed):
+            return [pa.concat_tables(parsed)]
+
+    shaped = []
+
+    def shape(table):
+        shaped.append(table.num_rows)
+        return table
+
+    executor = Executor(4)
+    with executor.tasks() as tasks:
+        tables, rows, ordered = collect(tasks, Plan(), shape, concurrency=4)
+    executor.close()
+    assert rows == 10 * count and ordered
+    assert pa.concat_tables(tables)["id"].to_pylist() == list(range(10 * count))
+    assert shaped == [10 * CHUNK, 10 * CHUNK, 50]  # typed as each chunk completed, then the rest
 
 
 def test_cancelling_one_calls_tasks_leaves_another_calls_tasks_running():
