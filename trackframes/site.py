@@ -160,7 +160,7 @@ class Site:
             query, _ = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired,
                                    project=project)
             counted = self.backend.count(query)
-            if counted is None:  # e.g. retired records on ShotGrid: fetch their ids and count those
+            if counted is None:  # a server that cannot count these (retired records): count their ids
                 counted = sum(page.rows for page in self._pages(query, False))
             return counted
 
