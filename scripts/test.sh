@@ -12,5 +12,6 @@ python3 -m ipykernel install --user --name python3 >/dev/null
 
 # headless Chromium (Debian package), Playwright and JupyterLab for the browser test of the widgets
 bash scripts/browser-deps.sh
+bash scripts/spark-deps.sh   # a Java runtime (Debian package) and pyspark, for the Spark test of exported datasets
 
 python3 -m pytest "$@"

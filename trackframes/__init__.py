@@ -14,6 +14,7 @@ from .auth import ApiKey, BearerToken, ScriptKey, SessionToken, UserPassword
 from .connect import connect
 from .exceptions import (
     AuthError,
+    CapabilityError,
     ProtocolError,
     QueryError,
     RateLimitError,
@@ -23,6 +24,7 @@ from .exceptions import (
     TransportError,
 )
 from .io import ExportResult, read_arrow, read_parquet
+from .dask import read_dask
 from .site import Site
 from . import accessor  # registers df.tf
 
@@ -32,6 +34,7 @@ __all__ = [
     "ApiKey",
     "AuthError",
     "BearerToken",
+    "CapabilityError",
     "ExportResult",
     "ProtocolError",
     "QueryError",
@@ -47,6 +50,7 @@ __all__ = [
     "__version__",
     "connect",
     "read_arrow",
+    "read_dask",
     "read_parquet",
     "sandbox",
     "widgets",

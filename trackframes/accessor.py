@@ -27,7 +27,6 @@ alive.
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +36,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from .exceptions import SchemaError
+from .values import plain_id
 
 __all__ = ["TrackframesAccessor", "register_site", "registered_site"]
 
@@ -99,7 +99,7 @@ class TrackframesAccessor:
         One ``find`` per linked type per chunk of ids (``id in [...]``, at most
         ``chunk_size`` ids, default and cap: the site's page size), run
         concurrently. A field may exist on only some of the linked types (a
-        Shot's ``sg_sequence`` for tasks on shots and assets); the other rows
+        field of shots only, for tasks on shots and assets); the other rows
         get nulls. Returns a new frame; the provenance notes the expansion.
         """
         df = self._df
@@ -120,7 +120,7 @@ class TrackframesAccessor:
                     specs.append(site.backend.resolve_fields(kind, [name])[-1])
                 except SchemaError as exc:
                     errors.setdefault(name, exc)
-            keys = sorted({int(i) for i in ids[(types == kind).fillna(False).astype(bool)].dropna()})
+            keys = sorted({plain_id(i) for i in ids[(types == kind).fillna(False).astype(bool)].dropna()})
             per_type[kind] = (specs, keys)
         for name in wanted:
             if not any(any(s.name == name for s in specs) for specs, _ in per_type.values()) and per_type:
@@ -139,8 +139,9 @@ class TrackframesAccessor:
     def _link_ids(self, field: str) -> pd.Series:
         df = self._df
         column = f"{field}.id"
-        if column in df.columns:
-            return df[column].astype("Int64")
+        if column in df.columns:  # ids stay of their kind: whole numbers, or text (UUIDs)
+            ids = df[column]
+            return ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype("Int64")
         if field in df.columns and _is_list(df[field]):
             raise ValueError(f"{field!r} holds several links per row: use df.tf.explode({field!r}) first, "
                              f"then expand {field!r}.")
@@ -166,7 +167,7 @@ class TrackframesAccessor:
                              f"{column!r} column and the link may point at several types.")
         return pd.Series([kind] * len(df), index=df.index, dtype="object").where(ids.notna(), None)
 
-    def _fetch(self, site: Any, per_type: dict[str, tuple[list[Any], list[int]]], chunk: int,
+    def _fetch(self, site: Any, per_type: dict[str, tuple[list[Any], list[Any]]], chunk: int,
                wanted: list[str]) -> pd.DataFrame | None:
         from .frames import empty_table, to_pandas
         from .schema import columns_for
@@ -174,7 +175,7 @@ class TrackframesAccessor:
         jobs = [(kind, specs, keys[i:i + chunk]) for kind, (specs, keys) in per_type.items() if specs
                 for i in range(0, len(keys), chunk)]
 
-        def fetch(job: tuple[str, list[Any], list[int]]) -> pd.DataFrame:
+        def fetch(job: tuple[str, list[Any], list[Any]]) -> pd.DataFrame:
             kind, specs, keys = job
             return site.find(kind, [["id", "in", keys]], [s.name for s in specs], limit=len(keys), progress=False)
 
@@ -188,7 +189,7 @@ class TrackframesAccessor:
         for kind, (specs, _) in per_type.items():
             if not specs:
                 continue
-            template = to_pandas(empty_table([s for s in specs]), specs)
+            template = to_pandas(empty_table(specs, id_kind=site.id_kind), specs)
             frames = [template] + parts.get(kind, [])
             table = _concat(frames).drop_duplicates("id")
             table.index = [f"{kind}:{i}" for i in table["id"]]
@@ -207,7 +208,7 @@ class TrackframesAccessor:
     def explode(self, field: str) -> pd.DataFrame:
         """One row per linked entity (or tag) of list column ``field``.
 
-        Links become ``<field>.id`` (Int64), ``<field>.type`` (category) and
+        Links become ``<field>.id`` (Int64, or string for text ids), ``<field>.type`` (category) and
         ``<field>.name`` (string) in place of the list column; tags become one
         text column. Rows with an empty list keep one row of nulls; the index
         repeats like ``DataFrame.explode``.
@@ -238,8 +239,9 @@ class TrackframesAccessor:
             for part in ("id", "type", "name"):
                 child = pc.struct_field(values, part) if values.type.get_field_index(part) >= 0 else \
                     pa.nulls(len(values), pa.string())
-                if part == "id":
-                    new[f"{field}.id"] = pd.array(child.to_pylist(), dtype="Int64")
+                if part == "id":  # whole numbers, or text (UUIDs)
+                    text = pa.types.is_string(child.type) or pa.types.is_large_string(child.type)
+                    new[f"{field}.id"] = pd.array(child.to_pylist(), dtype=pd.StringDtype() if text else "Int64")
                 elif part == "type":
                     new[f"{field}.type"] = pd.Categorical(child.to_pylist())
                 else:
@@ -276,8 +278,8 @@ class TrackframesAccessor:
 
         >>> import pandas as pd
         >>> df = pd.DataFrame({"when": pd.to_datetime(["2026-07-01 12:00"], utc=True),
-        ...                    "who": pd.Series([[{"id": 1, "type": "HumanUser", "name": "Ana"},
-        ...                                       {"id": 2, "type": "HumanUser", "name": "Bo"}]], dtype=object)})
+        ...                    "who": pd.Series([[{"id": 1, "type": "Person", "name": "Ana"},
+        ...                                       {"id": 2, "type": "Person", "name": "Bo"}]], dtype=object)})
         >>> df.tf.flat(tz="Europe/Paris").iloc[0].tolist()
         [Timestamp('2026-07-01 14:00:00'), 'Ana, Bo']
         """
@@ -288,15 +290,33 @@ class TrackframesAccessor:
     def to_parquet(self, path: str | os.PathLike[str], *, compression: str = "zstd") -> Path:
         """Write the frame to one Parquet file with its provenance (metadata key ``trackframes``).
 
-        The file is written next to ``path`` and moved into place, so readers
-        never see half a file. ``pandas.read_parquet`` restores ``df.attrs``
-        too (list-of-struct columns need ``dtype_backend="pyarrow"``).
+        It goes the way an export does (:mod:`trackframes.io.atomic`): under
+        the writers' lock of ``path``, into a hidden temporary sibling, then
+        moved into place in one step, so readers never see half a file and a
+        failed or killed write leaves the previous file as it was (a disk that
+        fills up raises :class:`~trackframes.io.DatasetWriteError`).
+        ``pandas.read_parquet`` restores ``df.attrs`` too (list-of-struct
+        columns need ``dtype_backend="pyarrow"``); ``tf.read_parquet`` restores
+        the dtypes of ``find``.
+
+        >>> import tempfile
+        >>> from datetime import date
+        >>> import trackframes as tf
+        >>> with tf.sandbox.serve(scale=0.02, seed=1, today=date(2026, 3, 2)) as sb, tempfile.TemporaryDirectory() as tmp:
+        ...     shots = sb.connect(progress=False).find("Shot", fields=["code", "created_at"])
+        ...     path = shots.tf.to_parquet(f"{tmp}/shots.parquet")
+        ...     back = tf.read_parquet(path)
+        >>> back.equals(shots), back.attrs["trackframes"]["entity"]
+        (True, 'Shot')
         """
         import orjson
         import pyarrow as pa
-        import pyarrow.parquet as pq
+
+        from .io.atomic import Staging
+        from .io.writer import check_compression, write_file
 
         prov = self.provenance
+        compression = check_compression(compression)
         safe_attrs = orjson.loads(orjson.dumps(self._df.attrs, default=str, option=orjson.OPT_NON_STR_KEYS))
         frame = self._df.copy(deep=False)
         frame.attrs = safe_attrs
@@ -305,17 +325,10 @@ class TrackframesAccessor:
         meta[b"trackframes"] = orjson.dumps(prov, default=str, option=orjson.OPT_NON_STR_KEYS)
         table = table.replace_schema_metadata(meta)
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        try:
-            pq.write_table(table, tmp, compression=compression)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with Staging(target, file=True) as stage:
+            write_file(table, stage.file, compression)
+            stage.commit()
         return target
-
 
 def _is_list(series: pd.Series) -> bool:
     import pyarrow as pa
@@ -326,7 +339,7 @@ def _is_list(series: pd.Series) -> bool:
 
 
 def _keys(types: pd.Series, ids: pd.Series) -> list[Any]:
-    return [f"{t}:{int(i)}" if t is not None and not pd.isna(i) else None for t, i in zip(types, ids)]
+    return [f"{t}:{plain_id(i)}" if t is not None and not pd.isna(i) else None for t, i in zip(types, ids)]
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -1,8 +1,9 @@
 """The ``trackframes`` command: ``demo``, ``sandbox``, ``export`` and ``sync``.
 
-``trackframes demo`` starts the embedded sandbox, fetches Tasks, Shots,
-Versions and TimeLogs into typed frames, prints a short overview and writes
-Parquet files into ``./trackframes-demo/``. ``trackframes sandbox`` runs the
+``trackframes demo`` starts the embedded sandbox, reads the canonical tasks
+and time-log frames (and the records its backend adds, such as shots and
+versions), prints a short overview and writes Parquet files into
+``./trackframes-demo/``. ``trackframes sandbox`` runs the
 sandbox server in the foreground.
 
 A failure ends with one line on stderr (``trackframes demo: ...``) and exit
@@ -44,8 +45,9 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     if args.backend not in BACKENDS:
         raise CommandError(f"backend {args.backend!r} is not available yet; available: {', '.join(BACKENDS)}")
+    options = {} if args.script_key is None else {"script_key": args.script_key}  # only sandboxes with a script key
     try:
-        serve_forever(args.backend, port=args.port, scale=args.scale, seed=args.seed, script_key=args.script_key)
+        serve_forever(args.backend, port=args.port, scale=args.scale, seed=args.seed, **options)
     except PortInUseError as exc:
         raise CommandError(f"port {exc.port} on {exc.host} is already in use (another sandbox or program); "
                            f"run with --port {free_port(exc.host, near=exc.port + 1)}, or --port 0 for any "

@@ -36,9 +36,8 @@ from .auth import ApiKey, BearerToken, Credential, ScriptKey, SessionToken, User
 from .deadline import DEFAULT_DEADLINE
 from .urls import site_url
 
-__all__ = ["Settings", "resolve", "credential_from_env", "BACKENDS"]
+__all__ = ["Settings", "resolve", "credential_from_env"]
 
-BACKENDS = ("shotgrid", "ftrack", "kitsu")
 PREFIX = "TRACKFRAMES_"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -85,10 +84,10 @@ such as timeout=60; got the str '10'.
     env = os.environ if env is None else env
     unknown = set(options) - {f for f in Settings.__dataclass_fields__ if f != "url"}
     if unknown:
-        import difflib
+        from .suggest import suggest
 
         valid = sorted(f for f in Settings.__dataclass_fields__ if f != "url")
-        hints = {name: difflib.get_close_matches(name, valid, n=1) for name in sorted(unknown)}
+        hints = {name: suggest(name, valid, n=1) for name in sorted(unknown)}
         text = ", ".join(f"{n!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for n, h in hints.items())
         raise TypeError(f"connect() got unknown option(s) {text}; valid options: {', '.join(valid)}")
     url = url or env.get(PREFIX + "URL")
@@ -129,7 +128,9 @@ def _check_option(name: str, value: Any) -> Any:
         return value
     if name == "backend":
         if not isinstance(value, str):
-            raise TypeError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {_shown(value)}.")
+            from .backends import registry
+
+            raise TypeError(f"backend must be one of {', '.join(map(repr, registry.names()))}; got {_shown(value)}.")
         return value
     return value  # pragma: no cover - every option is listed above
 
@@ -223,12 +224,9 @@ def _parse_env(name: str, raw: str) -> Any:
 
 
 def _check_backend(backend: str) -> None:
-    if backend not in BACKENDS:
-        import difflib
+    from .backends import registry
 
-        close = difflib.get_close_matches(backend, BACKENDS, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"Unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}.{hint}")
+    registry.get(backend)  # ValueError naming the closest backends
 
 
 def credential_from_env(env: Mapping[str, str] | None = None) -> Credential:

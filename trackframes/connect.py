@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .auth import Credential
+from .backends import registry
 from .config import credential_from_env, resolve
 from .site import Site
 from .transport import Transport
@@ -13,7 +14,7 @@ __all__ = ["connect"]
 
 
 def connect(url: str | None = None, *, auth: Credential | None = None, backend: str | None = None,
-            transport_adapter: Any = None, **options: Any) -> Site:
+            transport_adapter: Any = None, today: Any = None, **options: Any) -> Site:
     """Connect to a site; nothing is sent until the first query.
 
     Keyword options (each checked here, before any I/O):
@@ -31,6 +32,8 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
     :mod:`trackframes.config`). The URL is normalised (:func:`trackframes.urls.site_url`).
     ``transport_adapter`` mounts a ``requests`` adapter in place of the
     network (tests use :class:`trackframes.transport.HandlerAdapter`).
+    ``today`` (a date, default the real date) is the site's "today" for the
+    schedule helpers (:attr:`Site.today`).
 
     >>> import trackframes as tf
     >>> site = tf.connect("https://studio.example.com", auth=tf.ScriptKey("reports", "k3y"))
@@ -42,16 +45,10 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
         auth = credential_from_env()
     if not isinstance(auth, Credential):
         raise TypeError(f"auth must be a credential such as tf.ScriptKey(...), not {type(auth).__name__}")
+    registry.check(settings.backend, auth)  # before anything is built
     transport = Transport(timeout=settings.timeout, max_retries=settings.max_retries,
                           pool_size=settings.concurrency + 4, verify=settings.verify, proxies=settings.proxies,
                           adapter=transport_adapter, deadline=settings.deadline, site=settings.url)
-    if settings.backend == "shotgrid":
-        from .backends.shotgrid.backend import ShotGridBackend
-
-        impl = ShotGridBackend(settings, auth, transport)
-    else:
-        raise NotImplementedError(
-            f"The {settings.backend} backend is not available yet in this version; use backend='shotgrid'."
-        )
+    impl = registry.create(settings, auth, transport)
     return Site(impl, url=settings.url, page_size=settings.page_size, concurrency=settings.concurrency,
-                progress=settings.progress)
+                progress=settings.progress, today=today)

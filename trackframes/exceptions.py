@@ -9,7 +9,8 @@ Every error trackframes raises derives from one root::
     ├── RateLimitError       HTTP 429 that outlasted the retries
     ├── ServerError          HTTP 5xx that outlasted the retries
     ├── TransportError       connection, TLS or timeout failures
-    └── ProtocolError        the server answered, but not in the shape the API promises
+    ├── ProtocolError        the server answered, but not in the shape the API promises
+    └── CapabilityError      the backend cannot do this (names the backend and the capability)
 
 Errors also subclass the matching builtin where one fits (``SchemaError`` is a
 ``ValueError``, ``AuthError`` a ``PermissionError``, ``TransportError`` a
@@ -33,6 +34,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "ProtocolError",
+    "CapabilityError",
 ]
 
 
@@ -140,3 +142,13 @@ class ProtocolError(TrackframesError):
         super().__init__(message, **kwargs)
         self.body_kind = body_kind
         self.excerpt = excerpt
+
+
+class CapabilityError(TrackframesError, NotImplementedError):
+    """The backend lacks a capability the call needs (``backend`` and ``capability`` name them)."""
+
+    def __init__(self, message: str, *, backend: str | None = None, capability: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.backend = backend
+        self.capability = capability

@@ -8,12 +8,17 @@ the server's order by :func:`trackframes.engine.sort_indices` and cut to
 inside one deadline (``connect(deadline=...)``) on the site's own threads,
 which :meth:`Site.close` shuts down.
 
+Filters and order are parsed once into the neutral query model
+(:mod:`trackframes.query`); the backend checks them against its schema and
+sends what its server can evaluate, and the site applies the rest with the
+local engine (:mod:`trackframes.engine`) before ordering, limiting and counting.
+
 >>> import trackframes as tf
 >>> with tf.sandbox.serve(scale=0.02, seed=1) as sb:
 ...     site = sb.connect(progress=False)
-...     df = site.find("Shot", [["sg_status_list", "is_not", "omt"]], ["code", "sg_sequence"], limit=5)
+...     df = site.find("Task", [["due_date", "is_not", None]], ["content", "due_date", "project"], limit=5)
 ...     list(df.columns)
-['id', 'code', 'sg_sequence.id', 'sg_sequence.type', 'sg_sequence.name']
+['id', 'content', 'due_date', 'project.id', 'project.type', 'project.name']
 """
 
 from __future__ import annotations
@@ -22,22 +27,21 @@ import asyncio
 import threading
 import weakref
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Iterator, Sequence
 
 import pandas as pd
 import pyarrow as pa
 
 from . import frames
-from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,
-                        convert_tz, parse_order)
-from .backends.base import Backend, EntityInfo, Plan, Query
+from .arguments import check_flag, check_progress, check_tz, convert_tz
+from .backends.base import Backend, Capability, EntityInfo, Plan, Query, require
 from .calls import current_call, keep_call, names_call
 from .deadline import scope as deadline_scope
 from .engine.order import sort_indices
-from .exceptions import SchemaError
 from .io import ExportResult
 from .paging import Page, check_rows, collect, stream
+from .queries import build_query, finish_batches, finish_table, relative_now
 from .workers import Executor
 from .schema import FieldKind, FieldSpec, arrow_schema
 
@@ -52,7 +56,7 @@ class Site:
     """A connection to a production-tracking site. Build it with :func:`trackframes.connect`."""
 
     def __init__(self, backend: Backend, *, url: str, page_size: int = 500, concurrency: int = 8,
-                 progress: bool | None = None) -> None:
+                 progress: bool | None = None, today: date | str | None = None) -> None:
         check = getattr(backend, "check_page_size", None)
         if check is not None:
             check(page_size)
@@ -63,12 +67,23 @@ class Site:
         self.progress = progress
         self._executor: Executor | None = None
         self._executor_lock = threading.Lock()
+        self.today = today  # type: ignore[assignment]  # the setter accepts None and ISO strings
         from .accessor import register_site
 
         register_site(self)  # so df.tf.expand finds this site from a frame's provenance
 
     def __repr__(self) -> str:
         return f"<trackframes.Site {self.backend.name} {self.url}>"
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What this site's backend can do (``Capability.SUMMARIZE``, ...); see :mod:`trackframes.backends.base`."""
+        return frozenset(getattr(self.backend, "capabilities", frozenset({Capability.READ})))
+
+    @property
+    def id_kind(self) -> FieldKind:
+        """The kind of this site's record ids: ``FieldKind.INTEGER``, or ``FieldKind.TEXT`` (UUIDs)."""
+        return FieldKind(self.backend.id_kind)
 
     def __enter__(self) -> "Site":
         return self
@@ -83,6 +98,27 @@ class Site:
         if executor is not None:
             executor.close()
         self.backend.close()
+
+    @property
+    def today(self) -> date:
+        """The site's "today": the schedule helpers measure lateness against it.
+
+        The real date unless set (``connect(..., today=...)`` or ``site.today = ...``);
+        a sandbox's site gets the day its production was generated around.
+        Frames the site returns record it in ``df.attrs["trackframes"]["today"]``.
+        """
+        return self._today if self._today is not None else date.today()
+
+    @today.setter
+    def today(self, value: date | str | None) -> None:
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            self._today = value
+        elif isinstance(value, datetime):
+            self._today = value.date()
+        elif isinstance(value, str):
+            self._today = date.fromisoformat(value.strip())
+        else:
+            raise TypeError(f"today must be a date, an ISO date string or None, not {type(value).__name__}.")
 
     # -- schema ----------------------------------------------------------------
     @names_call
@@ -110,7 +146,7 @@ class Site:
         with self._call():
             query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects,
                                            retired, project=project, progress=progress)
-            table = self._fetch_table(query, out_specs, progress)
+            table = self._fetch(query, out_specs, progress)
         df = frames.to_pandas(table, out_specs)
         df.attrs["trackframes"] = self._provenance(query, out_specs, filters)
         if zone is not None:
@@ -126,7 +162,7 @@ class Site:
         with self._call():
             query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects,
                                            retired, project=project, progress=progress)
-            table = self._fetch_table(query, out_specs, progress)
+            table = self._fetch(query, out_specs, progress)
         meta = {b"trackframes": _json(self._provenance(query, out_specs, filters))}
         return table.replace_schema_metadata(meta)
 
@@ -146,7 +182,10 @@ class Site:
         """Typed record batches, one per page, in the order pages arrive (memory stays bounded)."""
         query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired,
                                        project=project, progress=progress)
-        return keep_call(self._batches(query, progress))
+        batches = self._batches(query, progress)
+        if query.residual.items:
+            batches = finish_batches(batches, query, out_specs, self._now())
+        return keep_call(batches)
 
     def _batches(self, query: Query, progress: bool | None) -> Iterator[pa.RecordBatch]:
         for page in self._pages(query, progress):
@@ -155,10 +194,13 @@ class Site:
     @names_call
     def count(self, entity: str, filters: Filters = None, *, project: Any = None,
               include_archived_projects: bool = False, retired: bool = False) -> int:
-        """How many records match, counted by the server (or, where it cannot count them, by their ids)."""
+        """How many records match, counted by the server (by the site when part of the filter runs locally,
+        or from their ids where the server cannot count them, as for retired records)."""
         with self._call():
-            query, _ = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired,
-                                   project=project)
+            query, out_specs = self._query(entity, filters, ["id"], None, None, include_archived_projects,
+                                           retired, project=project)
+            if query.residual.items:
+                return self._fetch(query, out_specs, False).num_rows
             counted = self.backend.count(query)
             if counted is None:  # a server that cannot count these (retired records): count their ids
                 counted = sum(page.rows for page in self._pages(query, False))
@@ -199,11 +241,7 @@ class Site:
         filters for that type; by default the usual production types. At most
         ``limit`` matches (``None``: all).
         """
-        if self.backend.name != "shotgrid":
-            raise NotImplementedError(f"Text search is not available on the {self.backend.name} backend yet.")
-        from .backends.shotgrid.search import text_search
-
-        df = text_search(self.backend, text, entity_types, limit=limit)
+        df = require(self.backend, Capability.TEXT_SEARCH).text_search(text, entity_types, limit=limit)
         df.attrs["trackframes"] = {"site": self.url, "backend": self.backend.name, "kind": "search",
                                    **df.attrs.get("trackframes", {}),
                                    "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -253,18 +291,22 @@ class Site:
         return work_day_rules(self, start, end, project=project, user=user)
 
     @names_call
-    def tasks(self, project: Any = None, filters: Filters = None) -> pd.DataFrame:
+    def tasks(self, project: Any = None, filters: Filters = None, *,
+              include_archived_projects: bool = False) -> pd.DataFrame:
         """The canonical schedule frame (same columns on every backend; see docs/schedules.md)."""
         from .schedule import tasks_frame
 
-        return tasks_frame(self, project=project, filters=filters)
+        return tasks_frame(self, project=project, filters=filters,
+                           include_archived_projects=include_archived_projects)
 
     @names_call
-    def timelogs(self, project: Any = None, start: Any = None, end: Any = None) -> pd.DataFrame:
-        """The canonical time-log frame: date, minutes, user, task, project."""
+    def timelogs(self, project: Any = None, start: Any = None, end: Any = None, *, user: Any = None,
+                 include_archived_projects: bool = False) -> pd.DataFrame:
+        """The canonical time-log frame: date, minutes, user, task, project (``user``: a login, name or id)."""
         from .schedule import timelogs_frame
 
-        return timelogs_frame(self, project=project, start=start, end=end)
+        return timelogs_frame(self, project=project, start=start, end=end, user=user,
+                              include_archived_projects=include_archived_projects)
 
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
     @names_call
@@ -292,37 +334,23 @@ class Site:
     def _query(self, entity: str, filters: Filters, fields: Fields, order: Order, limit: Any,
                include_archived_projects: bool, retired: bool, *, project: Any = None,
                progress: Any = None) -> tuple[Query, list[FieldSpec]]:
-        """Check every argument (nothing is sent but schema reads and a project lookup); build the query."""
-        entity = check_entity_name(entity)
-        limit = check_limit(limit)
-        check_progress(progress)
-        include_archived_projects = check_flag("include_archived_projects", include_archived_projects)
-        retired = check_flag("retired", retired)
-        order = parse_order(order)
-        fields = check_fields(fields)
-        normal = self.backend.check_filters(entity, filters)
-        out_specs = self.backend.resolve_fields(entity, fields)
-        specs = list(out_specs)
-        have = {s.name for s in specs}
-        for item in order:  # order by a field that was not asked for: fetch it, drop it later
-            name = item.lstrip("-")
-            spec = next((s for s in specs if s.name == name), None)
-            if spec is None:
-                spec = self.backend.resolve_fields(entity, [name])[-1]
-            if spec.kind is FieldKind.MULTI_ENTITY:
-                raise SchemaError(f"Cannot order by {name!r}: it is a multi-entity field.", name=name)
-            if name not in have:
-                specs.append(spec)
-                have.add(name)
-        if project is not None:  # the schema allows it: now look the project up
-            from .shortcuts import project_condition, project_field, project_link
+        """Check every argument (nothing is sent but schema reads and a project lookup); build the query.
 
-            field = project_field(self, entity)
-            link = project_link(self, project, include_archived_projects=include_archived_projects)
-            normal = self.backend.check_filters(
-                entity, {"logical_operator": "and", "conditions": [normal, project_condition(field, link)]})
-        query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
-        return query, out_specs
+        See :func:`trackframes.queries.build_query`: the filters are parsed once, checked by the
+        backend and split into what it sends and the residual the site applies (:meth:`_fetch`).
+        """
+        return build_query(self, entity, filters, fields, order, limit, include_archived_projects, retired,
+                           project=project, progress=progress)
+
+    def _now(self) -> datetime | None:
+        """The instant relative dates are measured from: now, on the site's ``today`` when it is set."""
+        return relative_now(self._today)
+
+    def _fetch(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
+        """The query's typed table: fetched, then its residual applied (:func:`trackframes.queries.finish_table`)."""
+        if not query.residual.items:
+            return self._fetch_table(query, out_specs, progress)
+        return finish_table(self._fetch_table(query, list(query.fields), progress), query, out_specs, self._now())
 
     @contextmanager
     def _call(self) -> Iterator[Executor]:
@@ -410,13 +438,14 @@ class Site:
             "site": self.url,
             "backend": self.backend.name,
             "entity": query.entity,
-            "filters": query.filters,
+            "filters": query.tree.to_dict(),
             "fields": [s.name for s in out_specs if s.name != "id"],
             "order": list(query.order),
             "limit": query.limit,
             "include_archived_projects": query.include_archived_projects,
             "retired": query.retired,
             "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "today": self.today.isoformat(),
         }
 
 

@@ -11,12 +11,13 @@ records matching a filter, optionally grouped, and returns a tidy
   ``duration_sum``, ``due_date_latest``), typed to fit the summary;
 * the overall summaries in ``df.attrs["total"]``, keyed by the same names.
 
-The vocabulary of summary and grouping types is ShotGrid's (the neutral one,
-like the filter syntax). A backend provides
+The vocabulary of summary and grouping types is the public one, like the
+filter syntax. A backend with the SUMMARIZE capability provides
 ``summarize(entity, filters, summaries, grouping, *, include_archived_projects)``
-returning a :class:`SummaryResult`; it validates the types against its own
-field data types before sending anything (for ShotGrid see
-:mod:`trackframes.backends.shotgrid.summaries`).
+(``filters`` checked by its ``check_filters``) returning a :class:`SummaryResult`;
+it validates the types against its own field data types before sending anything.
+Without that capability, or when part of the filter runs locally, the local
+engine (:mod:`trackframes.engine`) summarizes the matching records.
 
 :func:`summary_frame` is the pure part: a :class:`SummaryResult` plus the
 fields' specs → the frame. See ``docs/summaries.md``.
@@ -35,15 +36,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
+from .backends.base import (CLUSTERED_DATES, GROUPING_TYPES, SUMMARY_TYPES, Capability, Grouping, Summary,
+                            SummaryGroup, SummaryResult, has, require)
+from .queries import split_query
+from .query.filters import parse_filters
+from .query.summaries import parse_grouping, parse_summaries
 from .exceptions import SchemaError
 from .schema import FieldKind, FieldSpec, dtype_name
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .query.filters import Group
 
 __all__ = [
     "SUMMARY_TYPES",
@@ -61,23 +68,6 @@ __all__ = [
     "schema_frame",
 ]
 
-#: Every summary type of the REST API's ``_summarize``.
-SUMMARY_TYPES: tuple[str, ...] = (
-    "record_count", "count", "sum", "maximum", "minimum", "average", "earliest", "latest", "percentage",
-    "status_percentage", "status_percentage_as_float", "status_list", "checked", "unchecked",
-)
-#: Every grouping type of the REST API's ``_summarize``.
-GROUPING_TYPES: tuple[str, ...] = (
-    "exact", "tens", "hundreds", "thousands", "tensofthousands", "hundredsofthousands", "millions",
-    "day", "week", "month", "quarter", "year", "clustered_date", "oneday", "fivedays", "entitytype",
-    "firstletter",
-)
-#: The ``clustered_date`` groups, earliest first (the column's ordered categories).
-CLUSTERED_DATES: tuple[str, ...] = (
-    "Earlier", "Last week", "Earlier this week", "Yesterday", "Today", "Tomorrow", "Later this week",
-    "Next week", "Later",
-)
-
 _COUNTS = frozenset({"record_count", "count", "checked", "unchecked"})
 _FLOATS = frozenset({"sum", "average", "percentage", "status_percentage", "status_percentage_as_float"})
 _BUCKETS = frozenset({"tens", "hundreds", "thousands", "tensofthousands", "hundredsofthousands", "millions"})
@@ -89,134 +79,6 @@ _LINK_KINDS = (FieldKind.ENTITY, FieldKind.MULTI_ENTITY)
 # requests: what to summarize and how to group
 # ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Summary:
-    """One summary: a field, a summary type and, for ``status_percentage*``, the status counted."""
-
-    field: str
-    type: str
-    value: str | None = None
-
-    @property
-    def column(self) -> str:
-        """The frame's column for this summary: ``<field>_<type>`` (``_<value>`` appended when set)."""
-        name = f"{self.field}_{self.type}"
-        return f"{name}_{self.value}" if self.value is not None else name
-
-
-@dataclass(frozen=True)
-class Grouping:
-    """One grouping level: a field, a grouping type and a direction (``"asc"`` or ``"desc"``)."""
-
-    field: str
-    type: str = "exact"
-    direction: str = "asc"
-
-
-@dataclass
-class SummaryGroup:
-    """One group of a summary result; ``summaries`` is keyed by the index of the requested summary."""
-
-    name: str | None
-    value: Any
-    summaries: dict[int, Any] = field(default_factory=dict)
-    groups: list["SummaryGroup"] | None = None
-
-
-@dataclass
-class SummaryResult:
-    """What a backend's ``summarize`` returns: the totals and the (nested) groups."""
-
-    total: dict[int, Any] = field(default_factory=dict)
-    groups: list[SummaryGroup] = field(default_factory=list)
-
-
-def _check_type(kind: str, choices: Sequence[str], what: str, field_name: str) -> str:
-    if not isinstance(kind, str):
-        raise TypeError(f"The {what} type of {field_name!r} must be a string, not {kind!r}.")
-    if kind in choices:
-        return kind
-    if kind.lower() in choices:
-        return kind.lower()
-    import difflib
-
-    hints = difflib.get_close_matches(kind.lower(), list(choices), n=3, cutoff=0.6)
-    did = (" Did you mean " + " or ".join(repr(h) for h in hints) + "?") if hints else ""
-    raise SchemaError(f"Unknown {what} type {kind!r} for {field_name!r}.{did} "
-                      f"Valid {what} types: {', '.join(choices)}.", name=kind, suggestions=hints)
-
-
-def parse_summaries(summaries: Any) -> list[Summary]:
-    """``{field: type}``, ``[(field, type), ...]`` or ``[(field, type, value), ...]`` → summaries.
-
-    A field may appear with several types in the list form; exact repeats are dropped.
-    """
-    if isinstance(summaries, Mapping):
-        items: list[Any] = list(summaries.items())
-    elif isinstance(summaries, (list, tuple)):
-        items = list(summaries)
-        if len(items) in (2, 3) and all(isinstance(x, str) for x in items) and items[1] in SUMMARY_TYPES:
-            items = [tuple(items)]  # a single ("field", "type") pair
-    else:
-        raise TypeError("summaries must be a dict {field: type} or a list of (field, type) pairs, "
-                        f"not {type(summaries).__name__}.")
-    out: list[Summary] = []
-    for item in items:
-        if isinstance(item, Summary):
-            parsed = item
-        elif isinstance(item, Mapping):
-            parsed = Summary(item.get("field"), item.get("type"), item.get("value"))  # type: ignore[arg-type]
-        elif isinstance(item, (list, tuple)) and len(item) in (2, 3):
-            parsed = Summary(*item)
-        else:
-            raise TypeError(f"Each summary must be a (field, type) pair, not {item!r}.")
-        if not isinstance(parsed.field, str) or not parsed.field:
-            raise TypeError(f"A summary's field must be a field name, not {parsed.field!r}.")
-        kind = _check_type(parsed.type, SUMMARY_TYPES, "summary", parsed.field)
-        if parsed.value is not None and not isinstance(parsed.value, str):
-            raise TypeError(f"The value of summary {kind!r} on {parsed.field!r} must be a status string.")
-        parsed = Summary(parsed.field, kind, parsed.value)
-        if parsed not in out:
-            out.append(parsed)
-    if not out:
-        raise ValueError("summarize needs at least one summary, e.g. {'id': 'count'}.")
-    return out
-
-
-def parse_grouping(grouping: Any) -> list[Grouping]:
-    """Field names, ``(field, type[, direction])`` tuples or ``{"field", "type", "direction"}`` dicts."""
-    if grouping is None:
-        return []
-    if isinstance(grouping, (str, Mapping, Grouping)):
-        grouping = [grouping]
-    if not isinstance(grouping, (list, tuple)):
-        raise TypeError(f"grouping must be a list of field names or (field, type[, direction]) tuples, "
-                        f"not {type(grouping).__name__}.")
-    out: list[Grouping] = []
-    for item in grouping:
-        if isinstance(item, Grouping):
-            parsed = item
-        elif isinstance(item, str):
-            parsed = Grouping(item)
-        elif isinstance(item, Mapping):
-            parsed = Grouping(item.get("field"), item.get("type", "exact"),  # type: ignore[arg-type]
-                              item.get("direction", "asc"))
-        elif isinstance(item, (list, tuple)) and 1 <= len(item) <= 3:
-            parsed = Grouping(*item)
-        else:
-            raise TypeError(f"Each grouping must be a field name or a (field, type[, direction]) tuple, "
-                            f"not {item!r}.")
-        if not isinstance(parsed.field, str) or not parsed.field:
-            raise TypeError(f"A grouping's field must be a field name, not {parsed.field!r}.")
-        kind = _check_type(parsed.type, GROUPING_TYPES, "grouping", parsed.field)
-        direction = parsed.direction.lower() if isinstance(parsed.direction, str) else parsed.direction
-        if direction not in ("asc", "desc"):
-            raise SchemaError(f"Grouping direction must be 'asc' or 'desc', not {parsed.direction!r}.",
-                              name=str(parsed.direction), suggestions=["asc", "desc"])
-        out.append(Grouping(parsed.field, kind, direction))
-    return out
-
-
 # ---------------------------------------------------------------------------
 # the entry point
 # ---------------------------------------------------------------------------
@@ -227,19 +89,21 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     backend = site.backend
     wanted = parse_summaries(summaries)
     levels = parse_grouping(grouping)
-    normal = backend.check_filters(entity, filters)
+    checked = backend.check_filters(entity, parse_filters(filters))
     specs = _specs(backend, entity, [s.field for s in wanted] + [g.field for g in levels])
-    run = getattr(backend, "summarize", None)
-    if run is None:
-        raise NotImplementedError(f"The {backend.name} backend cannot summarize yet.")
-    result = run(entity, normal, wanted, levels, include_archived_projects=include_archived_projects)
+    _, residual = split_query(backend, entity, checked.tree)
+    if has(backend, Capability.SUMMARIZE) and not residual.items:
+        result = backend.summarize(entity, checked, wanted, levels,
+                                   include_archived_projects=include_archived_projects)
+    else:  # fetch the fields and summarize them here, with the same semantics
+        result = _local(site, entity, checked.tree, wanted, levels, specs, include_archived_projects)
     df = summary_frame(result, wanted, levels, specs)
     df.attrs["trackframes"] = {
         "site": site.url,
         "backend": backend.name,
         "entity": entity,
         "kind": "summary",
-        "filters": normal,
+        "filters": checked.tree.to_dict(),
         "summaries": [[s.field, s.type] + ([s.value] if s.value is not None else []) for s in wanted],
         "grouping": [[g.field, g.type, g.direction] for g in levels],
         "include_archived_projects": include_archived_projects,
@@ -247,6 +111,23 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     }
     _remember(site)
     return df
+
+
+def _local(site: Any, entity: str, filters: Group, wanted: list[Summary], levels: list[Grouping],
+           specs: dict[str, FieldSpec], include_archived_projects: bool) -> SummaryResult:
+    """Summaries computed by :mod:`trackframes.engine` over the matching records' fields."""
+    from . import engine
+
+    fields = list(dict.fromkeys(s.field for s in wanted if s.field != "id"))
+    fields += [g.field for g in levels if g.field not in fields and g.field != "id"]
+    table = site.find_arrow(entity, filters, fields or ["id"], include_archived_projects=include_archived_projects)
+    names = {e: info.display_name for e, info in site.backend.entities().items()}
+    return engine.summarize(table, wanted, levels, list(specs.values()), today=_today(site), type_names=names)
+
+
+def _today(site: Any) -> date | None:
+    today = getattr(site, "today", None)
+    return today() if callable(today) else today
 
 
 def _specs(backend: Any, entity: str, names: list[str]) -> dict[str, FieldSpec]:
@@ -636,19 +517,16 @@ def schema_frame(site: Any, entity: str, project: Any = None) -> pd.DataFrame:
     return df
 
 
-def _project_id(site: Any, project: Any) -> int | None:
+def _project_id(site: Any, project: Any) -> Any:
     if project is None:
         return None
     from .schedule import record_id
 
-    return record_id(site, "Project", project)
+    return record_id(site, site.backend.directory().project_entity, project)
 
 
 def _backend_call(site: Any, method: str, *args: Any) -> Any:
-    fn = getattr(site.backend, method, None)
-    if fn is None:
-        raise NotImplementedError(f"The {site.backend.name} backend has no per-project schema yet.")
-    return fn(*args)
+    return getattr(require(site.backend, Capability.PROJECT_SCHEMA), method)(*args)
 
 
 def _frame_provenance(site: Any, kind: str, **extra: Any) -> dict[str, Any]:

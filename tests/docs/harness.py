@@ -79,6 +79,10 @@ EXCLUDED: dict[str, str] = {
         "installs the test tools and runs the whole suite: it is CI's main step",
     "bash scripts/browser-deps.sh":
         "installs Chromium (apt), Playwright and JupyterLab for the browser test",
+    "sudo apt-get install -y --no-install-recommends openjdk-17-jre-headless":
+        "docs/scale.md's Spark set-up: scripts/spark-deps.sh (called by scripts/test.sh) installs the JRE in CI",
+    'pip install "pyspark>=4.0"':
+        "docs/scale.md's Spark set-up: scripts/spark-deps.sh (called by scripts/test.sh) installs pyspark in CI",
     "TRACKFRAMES_SAVE_SCREENSHOT=docs/widgets-screenshot.png python -m pytest tests/widgets/test_browser.py -q":
         "the browser test (marker `browser`), which CI runs after scripts/browser-deps.sh",
 }

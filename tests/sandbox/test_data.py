@@ -340,8 +340,8 @@ def test_size_matches_the_documented_proportions(store: Store) -> None:
     assert 1.3 <= store.count("Version") / len(started) <= 3.5
     assert 1.3 <= store.count("TimeLog") / len(started) <= 3.5
     assert 0.3 <= store.count("Note") / store.count("Version") <= 0.8
-    users = store.count("HumanUser")
-    assert abs(users - max(8, round(150 * SCALE ** 0.9))) <= 1
+    # staffed for the work (see test_departments_are_staffed_for_their_work): about one person per 50 tasks
+    assert 25 <= tasks / store.count("HumanUser") <= 80
     assert 5 <= store.count("Group") <= 8
 
 
@@ -513,7 +513,7 @@ def test_task_statuses_agree_with_today(store: Store) -> None:
         if due < TODAY:
             past += 1
             past_fin += status == "fin"
-            overdue += status == "ip"
+            overdue += status in ("ip", "rev")
         elif start > TODAY:
             future += 1
         else:
@@ -586,6 +586,177 @@ def test_notes_review_versions_and_address_people(store: Store) -> None:
         kinds.update(a["type"] for a in note["addressings_to"] + note["addressings_cc"])
     assert kinds == {"HumanUser", "Group"}
     assert any(n["tag_list"] for n in store.records["Note"].values())
+
+
+# -- a healthy production with a few real problems ---------------------------------------------
+# These read the store the way a producer reads a schedule: what is late, who is over-booked,
+# how many tasks each person juggles, and whether finished work is closed out.
+
+OPEN = ("wtg", "rdy", "ip", "rev")  # statuses of work still to do (on hold and omitted book nothing)
+REALISM = [(SCALE, SEED, TODAY), (0.3, 1, date(2025, 10, 6)), (0.5, 4, date(2026, 12, 1))]
+
+
+@pytest.fixture(scope="module", params=REALISM, ids=lambda p: f"scale{p[0]}-seed{p[1]}-{p[2]}")
+def show(request: Any, store: Store) -> tuple[Store, date]:
+    scale, seed, today = request.param
+    return (store if (scale, seed, today) == (SCALE, SEED, TODAY) else generate(scale=scale, seed=seed,
+                                                                                 today=today)), today
+
+
+def live_tasks(store: Store) -> list[dict[str, Any]]:
+    archived = {pid for pid, p in store.records["Project"].items() if p["archived"]}
+    return [t for t in store.records["Task"].values() if t["project"]["id"] not in archived]
+
+
+def working_days_between(store: Store, after: date, until: date) -> int:
+    """Studio working days after ``after`` up to and including ``until``."""
+    return sum(working(store, after + timedelta(days=i)) for i in range(1, (until - after).days + 1))
+
+
+def sequence_of(store: Store, task: dict[str, Any]) -> int | None:
+    if task["entity"]["type"] != "Shot":
+        return None
+    return store.records["Shot"][task["entity"]["id"]]["sg_sequence"]["id"]
+
+
+def test_late_work_is_rare_and_concentrated(show: tuple[Store, date]) -> None:
+    store, today = show
+    tasks = live_tasks(store)
+    late = [t for t in tasks if t["sg_status_list"] in OPEN + ("hld",) and d(t["due_date"]) < today]
+    assert 0 < len(late) <= 0.02 * len(tasks)
+    by_seq = defaultdict(int)
+    for t in late:
+        by_seq[sequence_of(store, t)] += 1
+    assert by_seq.get(None, 0) <= 3  # hardly any late asset work
+    shots = sorted((n for k, n in by_seq.items() if k is not None), reverse=True)
+    assert sum(shots[:2]) >= 0.7 * sum(shots)  # one or two sequences hold most of it
+    worst = max(working_days_between(store, d(t["due_date"]), today) for t in late)
+    assert worst <= 20
+    late_shots = {t["entity"]["id"] for t in late if t["entity"]["type"] == "Shot"}
+    assert 1 <= len(late_shots) <= 20  # a handful of shots
+
+
+def test_finished_work_is_finished(show: tuple[Store, date]) -> None:
+    store, today = show
+    tasks = live_tasks(store)
+    long_ago = today - timedelta(days=30)
+    leftovers = [t for t in tasks if d(t["due_date"]) < long_ago and t["sg_status_list"] not in ("fin", "omt")]
+    assert leftovers == []
+    last_due: dict[int, date] = {}
+    for t in tasks:
+        seq = sequence_of(store, t)
+        if seq is not None:
+            last_due[seq] = max(last_due.get(seq, date.min), d(t["due_date"]))
+    closed = [seq for seq, due in last_due.items() if due < long_ago]
+    assert closed
+    for seq in closed:
+        assert store.records["Sequence"][seq]["sg_status_list"] in ("fin", "omt"), seq
+    for p in store.records["Project"].values():
+        if p["archived"]:
+            assert all(t["sg_status_list"] in ("fin", "omt") for t in store.records["Task"].values()
+                       if t["project"]["id"] == p["id"])
+
+
+def person_week_bookings(store: Store, monday: date, weeks: int) -> dict[tuple[int, date], float]:
+    """(user id, Monday) → booked / available, for open work spread over each person's own working days."""
+    booked: dict[tuple[int, date], float] = defaultdict(float)
+    end = monday + timedelta(days=7 * weeks - 1)
+    for t in live_tasks(store):
+        if t["sg_status_list"] not in OPEN:
+            continue
+        start, due = d(t["start_date"]), d(t["due_date"])
+        if due < monday or start > end:
+            continue
+        people = [a["id"] for a in t["task_assignees"] if a["type"] == "HumanUser"]
+        for uid in people:
+            span = [start + timedelta(days=i) for i in range((due - start).days + 1)]
+            worked = [x for x in span if working(store, x, None, uid)] or [start]
+            for x in worked:
+                if monday <= x <= end:
+                    booked[(uid, x - timedelta(days=x.weekday()))] += t["est_in_mins"] / len(people) / len(worked)
+    out = {}
+    for (uid, week), minutes in booked.items():
+        available = 480 * sum(working(store, week + timedelta(days=i), None, uid) for i in range(7))
+        out[(uid, week)] = minutes / available if available else float("inf")
+    return out
+
+
+def test_a_few_people_are_over_booked_by_a_plausible_margin(show: tuple[Store, date]) -> None:
+    store, today = show
+    monday = today - timedelta(days=today.weekday())
+    loads = person_week_bookings(store, monday, 4)
+    over = {uid for (uid, _), load in loads.items() if load > 1.0 + 1e-9}
+    artists = [u for u in store.records["HumanUser"].values() if u["sg_department"] != "Production"]
+    assert 1 <= len(over) <= max(3, 0.04 * len(artists))
+    assert max(loads.values()) <= 1.4
+    busy = [load for load in loads.values() if load > 0]
+    assert 0.35 <= statistics.median(busy) <= 1.0  # people with work are mostly busy, not idle or swamped
+
+
+def test_people_juggle_a_few_tasks_at_a_time(show: tuple[Store, date]) -> None:
+    store, today = show
+    running: dict[int, int] = defaultdict(int)
+    window: dict[int, int] = defaultdict(int)
+    horizon = today + timedelta(days=27)
+    for t in live_tasks(store):
+        if t["sg_status_list"] not in OPEN:
+            continue
+        start, due = d(t["start_date"]), d(t["due_date"])
+        for a in t["task_assignees"]:
+            if a["type"] == "HumanUser":
+                running[a["id"]] += start <= today <= due
+                window[a["id"]] += start <= horizon and due >= today
+    assert max(running.values()) <= 4
+    assert statistics.median(v for v in running.values() if v) <= 2
+    assert statistics.median(v for v in window.values() if v) <= 5  # tasks are a week long, give or take
+
+
+def test_departments_are_staffed_for_their_work(show: tuple[Store, date]) -> None:
+    """Over the last half year and the next two months, no department is booked much beyond its people
+    (in past weeks, everyone who was there then, including people who have left since)."""
+    store, today = show
+    steps = {sid: r["code"] for sid, r in store.records["Step"].items()}
+    dept_of = {"Model": "Assets", "Rig": "Assets", "Surface": "Assets", "Lookdev": "Lighting",
+               "Matchmove": "Layout", "Layout": "Layout", "Animation": "Animation", "FX": "FX",
+               "Lighting": "Lighting", "Roto": "Compositing", "Comp": "Compositing"}
+    people, here = defaultdict(int), defaultdict(int)  # everyone who worked there; those still here
+    for u in store.records["HumanUser"].values():
+        people[u["sg_department"]] += 1
+        here[u["sg_department"]] += u["sg_status_list"] == "act"
+    lo, hi = today - timedelta(days=182), today + timedelta(days=60)
+    demand: dict[tuple[str, date], float] = defaultdict(float)
+    for t in live_tasks(store):
+        if t["sg_status_list"] == "omt":
+            continue
+        start, due = d(t["start_date"]), d(t["due_date"])
+        if due < lo or start > hi:
+            continue
+        days = [start + timedelta(days=i) for i in range((due - start).days + 1)]
+        days = [x for x in days if working(store, x)] or [start]
+        for x in days:
+            if lo <= x <= hi:
+                demand[(dept_of[steps[t["step"]["id"]]], x - timedelta(days=x.weekday()))] += \
+                    t["est_in_mins"] / 480 / len(days)
+    assert demand
+    for (dept, week), person_days in demand.items():
+        staff = people[dept] if week + timedelta(days=6) < today else here[dept]
+        capacity = staff * sum(working(store, week + timedelta(days=i)) for i in range(7))
+        if capacity:  # a go-to artist's deliberate over-booking may tip a small department over a little
+            assert person_days <= 1.1 * capacity, (dept, week, person_days, capacity)
+
+
+def test_finished_steps_come_in_around_their_bid(store: Store) -> None:
+    """FX runs over its bid, as it usually does; the pipeline as a whole lands near it."""
+    steps = {sid: r["code"] for sid, r in store.records["Step"].items()}
+    bid: dict[str, int] = defaultdict(int)
+    logged: dict[str, int] = defaultdict(int)
+    for t in store.records["Task"].values():
+        if t["sg_status_list"] == "fin":
+            bid[steps[t["step"]["id"]]] += t["est_in_mins"]
+            logged[steps[t["step"]["id"]]] += t["time_logs_sum"]
+    ratio = {k: logged[k] / bid[k] for k in bid}
+    assert max(ratio, key=ratio.get) == "FX" and ratio["FX"] > 1.08
+    assert 0.9 <= sum(logged.values()) / sum(bid.values()) <= 1.1
 
 
 # -- the work-day calendar ------------------------------------------------------------------

@@ -16,11 +16,12 @@ import trackframes as tf
 
 TODAY = date(2026, 3, 2)
 DONE = ("fin", "omt")  # the sandbox's task statuses after which no work is expected
+IDLE = DONE + ("hld",)  # ... and with work on hold: neither books time
 
 
 @pytest.fixture(scope="session")
 def sb() -> Iterator[Any]:
-    with tf.sandbox.serve(scale=0.03, seed=1, today=TODAY) as sandbox:
+    with tf.sandbox.serve(scale=0.03, seed=4, today=TODAY) as sandbox:  # late and at-risk work in a small show
         yield sandbox
 
 
@@ -65,11 +66,14 @@ def user_rule(sb: Any, uid: int) -> Callable[[date], bool]:
     return lambda d: sb.store.calendar.rule(d, None, uid)["working"]
 
 
-def booked_reference(sb: Any, lo: date, hi: date, rule_for: Callable[[int], Callable[[date], bool]]
-                     ) -> dict[tuple[int, date], float]:
-    """(user id, Monday) → booked minutes: each estimate split between the people, spread over working days."""
+def booked_reference(sb: Any, lo: date, hi: date, rule_for: Callable[[int], Callable[[date], bool]],
+                     open_only: bool = True) -> dict[tuple[int, date], float]:
+    """(user id, Monday) → booked minutes: each open task's estimate split between the people, spread
+    over working days (every task's with ``open_only=False``)."""
     out: dict[tuple[int, date], float] = defaultdict(float)
     for task in live(sb, "Task"):
+        if open_only and task["sg_status_list"] in IDLE:
+            continue
         start, due, est = day(task["start_date"]), day(task["due_date"]), task["est_in_mins"]
         people = [a["id"] for a in task["task_assignees"] if a["type"] == "HumanUser"]
         if start is None or due is None or not est or est <= 0 or not people:

@@ -14,6 +14,7 @@ from trackframes import schedule
 from trackframes.schedule import Calendar
 from tests.schedule.conftest import (
     DONE,
+    IDLE,
     TODAY,
     booked_reference,
     day,
@@ -178,6 +179,26 @@ def test_utilization_agrees_with_the_store(sb, site, tasks):
     assert sum(booked.values()) > 0 and sum(logged.values()) > 0
 
 
+def test_only_open_work_books_time(sb, site, tasks):
+    """Finished, omitted and on-hold tasks book nothing; open_only=False books them all as planned."""
+    works = studio_rule(sb)
+    open_ref = booked_reference(sb, LO, HI, lambda uid: works)
+    all_ref = booked_reference(sb, LO, HI, lambda uid: works, open_only=False)
+    idle = [t for t in live(sb, "Task") if t["sg_status_list"] in IDLE and day(t["start_date"]) <= HI
+            and day(t["due_date"]) >= LO and any(a["type"] == "HumanUser" for a in t["task_assignees"])]
+    assert "fin" in {t["sg_status_list"] for t in idle}  # the window holds idle bookings to drop
+    assert any(t["sg_status_list"] == "hld" for t in live(sb, "Task"))
+    assert sum(all_ref.values()) > sum(open_ref.values()) > 0
+    for open_only, ref in ((True, open_ref), (False, all_ref)):
+        util = schedule.utilization(None, tasks, start=LO, end=HI, open_only=open_only)
+        got = {(r["user.id"], r["week"].date()): r["booked_minutes"] for r in util.to_dict("records")}
+        assert {k for k, v in got.items() if v > 1e-9} == {k for k, v in ref.items() if v > 1e-9}
+        for key, minutes in ref.items():
+            assert math.isclose(got[key], minutes, abs_tol=1e-6), (open_only, key)
+    assert set(schedule.open_work(tasks)["id"]) == {t["id"] for t in live(sb, "Task")
+                                                    if t["sg_status_list"] not in IDLE}
+
+
 def test_utilization_with_each_persons_calendar(sb, site, tasks):
     logs = site.timelogs(start=LO, end=HI)
     people = sorted(set(logs["user.id"].dropna().astype(int)) | {
@@ -243,12 +264,40 @@ def test_bid_vs_actual_done_only(sb, tasks):
 # the report
 # ---------------------------------------------------------------------------
 
-def test_schedule_report_answers_and_files(sb, site, tmp_path):
-    report = schedule.schedule_report(site, as_of=TODAY)
+def late_by_sequence(sb) -> dict[tuple[str, str], list[dict]]:
+    """(project, sequence) → its late tasks, from the store."""
+    store = sb.store
+    out: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for t in live(sb, "Task"):
+        if t["entity"]["type"] != "Shot" or t["sg_status_list"] in DONE or day(t["due_date"]) >= TODAY:
+            continue
+        seq = store.records["Shot"][t["entity"]["id"]]["sg_sequence"]
+        out[(store.display_name("Project", t["project"]["id"]), store.display_name("Sequence", seq["id"]))].append(t)
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(site):
+    return schedule.schedule_report(site, as_of=TODAY)
+
+
+def test_schedule_report_answers_and_files(sb, site, report, tmp_path):
     answers = report.answers()
     assert list(answers) == ["late sequences", "over-booked users", "bid vs actual"]
-    top = report.lateness.iloc[0]
-    assert f"{top['sequence.name']} ({top['project.name']}) {int(top['late'])} late" in answers["late sequences"]
+    late = late_by_sequence(sb)
+    works = studio_rule(sb)
+
+    def most_late(group):
+        return max(count_working(works, day(t["due_date"]) + timedelta(days=1), TODAY) for t in group)
+
+    # the documented order: most late tasks, then most working days late, then by name
+    (project, seq), worst = min(late.items(), key=lambda kv: (-len(kv[1]), -most_late(kv[1]), kv[0]))
+    shots = len({t["entity"]["id"] for t in worst})
+    most = most_late(worst)
+    noun = "task" if len(worst) == 1 else "tasks"
+    assert f"{seq} ({project}) {len(worst)} {noun} on {shots} shot" in answers["late sequences"]
+    assert f"{most} working day" in answers["late sequences"]
+    assert answers["late sequences"].startswith(f"{len(late)} of {len(report.lateness)} sequences have late tasks")
     lo, hi = report.horizon
     assert lo == TODAY - timedelta(days=TODAY.weekday()) and hi == lo + timedelta(days=27)
     booked = booked_reference(sb, lo, hi, lambda uid: user_rule(sb, uid))
@@ -257,8 +306,13 @@ def test_schedule_report_answers_and_files(sb, site, tmp_path):
     assert set(report.overbooked["user.id"]) == over
     for name in names:
         assert name in answers["over-booked users"]
-    est = sum(t["est_in_mins"] or 0 for t in live(sb, "Task")) / 60
-    assert f"against {est:,.0f} h bid" in answers["bid vs actual"]
+    finished = [t for t in live(sb, "Task") if t["sg_status_list"] in DONE and t["time_logs_sum"]]
+    est = sum(t["est_in_mins"] for t in finished) / 60
+    logged = sum(t["time_logs_sum"] for t in finished) / 60
+    assert f"Finished tasks logged {logged:,.0f} h against {est:,.0f} h bid ({logged / est:.0%})" \
+        in answers["bid vs actual"]
+    open_est = sum(t["est_in_mins"] or 0 for t in live(sb, "Task")) / 60 - est
+    assert f"Open work: {open_est:,.0f} h bid" in answers["bid vs actual"]
     paths = report.write(tmp_path)
     assert sorted(p.name for p in paths.values()) == ["gantt.png", "summary.csv", "utilization.png"]
     for p in paths.values():
@@ -267,3 +321,26 @@ def test_schedule_report_answers_and_files(sb, site, tmp_path):
     csv = pd.read_csv(paths["summary"])
     assert csv["step.name"].tolist() == report.bid_vs_actual["step.name"].tolist()
     assert csv["logged_minutes"].tolist() == report.bid_vs_actual["logged_minutes"].tolist()
+    by_step: dict[str, int] = defaultdict(int)
+    for t in finished:
+        by_step[sb.store.display_name("Step", t["step"]["id"])] += t["time_logs_sum"]
+    assert dict(zip(csv["step.name"], csv["finished_logged_minutes"].fillna(0))) == \
+        {k: by_step.get(k, 0) for k in csv["step.name"]}
+
+
+def test_schedule_report_prints_a_short_summary(sb, report):
+    text = repr(report)
+    lines = text.splitlines()
+    assert len(lines) == 4 and len(text) < 2000
+    tasks = live(sb, "Task")
+    late = sum(1 for t in tasks if t["sg_status_list"] not in DONE and day(t["due_date"]) < TODAY)
+    opened = sum(1 for t in tasks if t["sg_status_list"] not in DONE)
+    assert lines[0].startswith(f"ScheduleReport as of {TODAY}: {len(tasks):,} tasks, {opened:,} open, {late:,} late")
+    for (name, answer), line in zip(report.answers().items(), lines[1:]):
+        assert line == f"  {name.capitalize()}: {answer}"
+    for column in ("estimate_minutes", "entity.name", "assignees"):  # never the frames
+        assert column not in text
+    page = report._repr_html_()
+    assert page.startswith("<div>") and page.count("<tr>") == 3 and f"as of {TODAY}" in page
+    assert f"{late:,} late" in page and "estimate_minutes" not in page and len(page) < 4000
+    assert str(report) == text

@@ -8,6 +8,7 @@ from pathlib import Path
 import trackframes.deadline
 import trackframes.exceptions
 import trackframes.failures
+import trackframes.io.errors
 from trackframes.exceptions import TrackframesError
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
@@ -15,7 +16,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 
 def error_classes() -> set[str]:
     names = set()
-    for module in (trackframes.exceptions, trackframes.deadline, trackframes.failures):
+    for module in (trackframes.exceptions, trackframes.deadline, trackframes.failures, trackframes.io.errors):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, TrackframesError):
                 names.add(value.__name__)

@@ -8,9 +8,9 @@ import sys
 import trackframes as tf
 
 EXPECTED = [
-    "ApiKey", "AuthError", "BearerToken", "ExportResult", "ProtocolError", "QueryError", "RateLimitError", "SchemaError",
+    "ApiKey", "AuthError", "BearerToken", "CapabilityError", "ExportResult", "ProtocolError", "QueryError", "RateLimitError", "SchemaError",
     "ScriptKey", "ServerError", "SessionToken", "Site", "TrackframesError", "TransportError", "UserPassword",
-    "__version__", "connect", "read_arrow", "read_parquet", "sandbox", "widgets",
+    "__version__", "connect", "read_arrow", "read_dask", "read_parquet", "sandbox", "widgets",
 ]
 
 

@@ -7,6 +7,7 @@ import pytest
 
 import trackframes as tf
 from trackframes.backends.shotgrid.filters import VALID_OPERATORS
+from trackframes.schema import FieldKind
 from trackframes.widgets.core import FieldPicker, LoginForm, coerce_value, error_message
 from trackframes.widgets.prompt import prompt_login
 
@@ -98,7 +99,8 @@ def test_bad_credentials_and_unreachable(sb):
     assert "refused" in form.message and "wrong-key-123" not in form.message
     form = LoginForm("http://127.0.0.1:9", auth_kind="session", env={}, max_retries=0, progress=False)
     form.set("session_token", "tok-abc")
-    assert form.connect() is None and form.message.startswith("Could not reach")
+    assert form.connect() is None and form.message.startswith("Could not connect to http://127.0.0.1:9")
+    assert "connection refused" in form.message
     form = LoginForm("", auth_kind="session", env={})
     assert form.connect() is None and "URL" in form.message
 
@@ -109,23 +111,29 @@ def test_missing_fields_message():
     assert form.connect() is None and "Script key" in form.message
 
 
-def test_error_message_tls():
-    exc = tf.TransportError("TLS verification failed for host.example.com.")
-    assert "TLS certificate" in error_message(exc, "https://host.example.com")
+def test_error_message_keeps_the_transports_own_sentence():
+    # the transport words each failure precisely (a certificate, a port that does not speak TLS, a redirect):
+    # the form must not reword "does not speak TLS" into "could not verify the certificate"
+    exc = tf.TransportError("https://host.example.com:8080 does not speak TLS: is it an http:// site?")
+    assert error_message(exc, "https://host.example.com") == str(exc)
     assert "2FA" in error_message(tf.AuthError("x", reason="2fa_required"))
 
 
 def test_coerce_value():
-    assert coerce_value("number", "is", " 42 ") == 42
+    assert coerce_value("integer", "is", " 42 ") == 42
     assert coerce_value("float", "between", "1.5, 2") == [1.5, 2.0]
-    assert coerce_value("checkbox", "is", "yes") is True
+    assert coerce_value("boolean", "is", "yes") is True
     assert coerce_value("entity", "is", "Sequence:7") == {"type": "Sequence", "id": 7}
+    assert coerce_value(FieldKind.MULTI_ENTITY, "in", "Person:9f3c, Person:7a1b", id_kind=FieldKind.TEXT) == \
+        [{"type": "Person", "id": "9f3c"}, {"type": "Person", "id": "7a1b"}]
     assert coerce_value("text", "in", "a, b,,c") == ["a", "b", "c"]
     assert coerce_value("date", "in_next", "2 week") == [2, "WEEK"]
     with pytest.raises(ValueError):
-        coerce_value("number", "between", "1")
+        coerce_value("integer", "between", "1")
     with pytest.raises(ValueError):
-        coerce_value("number", "is", "many")
+        coerce_value("integer", "is", "many")
+    with pytest.raises(ValueError):
+        coerce_value("number", "is", "1")  # a tracker's data type is not a kind
 
 
 def test_picker_options_match_schema(site):

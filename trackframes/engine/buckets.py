@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import SchemaError
-from ..query.filters import hint, suggest
+from ..suggest import hint, suggest
 from ..schema import FieldKind, FieldSpec
 from .columns import column, elements, link_columns, text
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import SchemaError
-from ..query.filters import hint, suggest
+from ..suggest import hint, suggest
 from ..schema import URL_PARTS, FieldKind, FieldSpec
 
 __all__ = ["Specs", "spec_map", "spec_for", "column", "link_columns", "text", "fold",

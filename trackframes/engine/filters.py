@@ -50,7 +50,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import SchemaError
-from ..query.filters import Condition, Group, Node, hint, parse_filters, suggest
+from ..query.filters import Condition, Group, Node, parse_filters
+from ..suggest import hint, suggest
 from ..schema import FieldKind, FieldSpec
 from .clock import UNITS, Clock, utc_now
 from .columns import (EMPTY_MEANS_NULL, Specs, column, elements, any_per_row, fold, link_columns, present,

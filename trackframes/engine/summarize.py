@@ -28,7 +28,8 @@ turns either into the same frame. Groups are described in
 ...     specs = site.backend.resolve_fields("Task", fields)
 ...     wanted, levels = [Summary("est_in_mins", "sum")], [Grouping("step", "exact", "desc")]
 ...     local = summarize(table, wanted, levels, specs)
-...     remote = site.backend.summarize("Task", site.backend.check_filters("Task", None), wanted, levels)
+...     remote = site.backend.summarize("Task", site.backend.check_filters("Task", None).native, wanted,
+...                                      levels)
 >>> [(g.name, g.summaries) for g in local.groups] == [(g.name, g.summaries) for g in remote.groups]
 True
 >>> local.total == remote.total
@@ -46,9 +47,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import SchemaError
-from ..query.filters import hint, suggest
+from ..suggest import hint, suggest
 from ..schema import FieldKind, FieldSpec
-from ..summaries import Grouping, Summary, SummaryGroup, SummaryResult, parse_grouping, parse_summaries
+from ..backends.base import Grouping, Summary, SummaryGroup, SummaryResult
+from ..query.summaries import parse_grouping, parse_summaries
 from .buckets import Head, memberships, wire
 from .clock import utc_now
 from .columns import Specs, column, present, spec_for, spec_map, text, to_bool

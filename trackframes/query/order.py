@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exceptions import SchemaError
-from .filters import hint
+from ..suggest import hint
 
 __all__ = ["OrderKey", "parse_order"]
 

@@ -12,7 +12,7 @@ The helpers work on those frames and never talk to the site:
 * :func:`schedule_status`, :func:`late_tasks`, :func:`at_risk_tasks`,
   :func:`lateness`: late and at-risk tasks against today or a given date;
 * :func:`utilization`, :func:`overbooked`: logged and booked time per person
-  per week against working time;
+  per week against working time (only open work books time, :func:`open_work`);
 * :func:`bid_vs_actual`: estimate against logged time per step.
 
 :func:`schedule_report` puts them together (the demo's three answers, a
@@ -28,7 +28,16 @@ the canonical frames), :mod:`.analysis` (the helpers), :mod:`.report`.
 
 from __future__ import annotations
 
-from .analysis import at_risk_tasks, bid_vs_actual, late_tasks, lateness, overbooked, schedule_status, utilization
+from .analysis import (
+    at_risk_tasks,
+    bid_vs_actual,
+    late_tasks,
+    lateness,
+    open_work,
+    overbooked,
+    schedule_status,
+    utilization,
+)
 from .calendar import MINUTES_PER_DAY, Calendar, working_days
 from .frames import (
     TASK_COLUMNS,
@@ -36,7 +45,9 @@ from .frames import (
     WORK_DAY_COLUMNS,
     ScheduleFields,
     record_id,
+    task_columns,
     tasks_frame,
+    timelog_columns,
     timelogs_frame,
     user_calendars,
     work_day_rules,
@@ -55,11 +66,14 @@ __all__ = [
     "bid_vs_actual",
     "late_tasks",
     "lateness",
+    "open_work",
     "overbooked",
     "record_id",
     "schedule_report",
     "schedule_status",
+    "task_columns",
     "tasks_frame",
+    "timelog_columns",
     "timelogs_frame",
     "user_calendars",
     "utilization",

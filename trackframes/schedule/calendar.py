@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Sequence
 
-__all__ = ["MINUTES_PER_DAY", "Calendar", "working_days", "as_date", "today_or", "monday_of", "epoch_days"]
+__all__ = ["MINUTES_PER_DAY", "Calendar", "working_days", "as_date", "today_or", "frame_today", "monday_of",
+           "epoch_days"]
 
 #: Length of a working day, in minutes, unless told otherwise.
 MINUTES_PER_DAY = 8 * 60
@@ -37,9 +38,18 @@ def as_date(value: Any) -> date:
     raise TypeError(f"Expected a date (date, datetime or 'YYYY-MM-DD'), not {value!r}.")
 
 
-def today_or(as_of: Any) -> date:
-    """``as_of`` as a date, today when it is ``None``."""
-    return date.today() if as_of is None else as_date(as_of)
+def frame_today(df: Any) -> date | None:
+    """The "today" of the site a frame came from (``df.attrs["trackframes"]["today"]``), if it says."""
+    info = (getattr(df, "attrs", None) or {}).get("trackframes", {}) or {}
+    raw = info.get("today")
+    return None if raw is None else as_date(raw)
+
+
+def today_or(as_of: Any, frame: Any = None) -> date:
+    """``as_of`` as a date; when it is ``None``, the today of the site ``frame`` came from, else the real date."""
+    if as_of is not None:
+        return as_date(as_of)
+    return frame_today(frame) or date.today()
 
 
 def monday_of(day: date) -> date:

@@ -20,8 +20,10 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from ..auth import Credential, ScriptKey, SessionToken, UserPassword
+from ..auth import Credential
+from ..backends import registry
 from ..exceptions import AuthError, TrackframesError, TransportError
+from ..schema import FieldKind
 
 __all__ = [
     "AUTH_KINDS",
@@ -35,40 +37,37 @@ __all__ = [
     "coerce_value",
 ]
 
-#: Backends offered by the login form: API name → label. ftrack and Kitsu go here when available.
-BACKENDS: dict[str, str] = {"shotgrid": "ShotGrid"}
+def _fields_by_name() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for info in registry.backends():
+        for kind in info.auth_kinds:
+            for f in kind.fields:
+                out.setdefault(f.name, f)
+    return out
 
-#: Auth kinds per backend: kind → (label, the fields that kind needs, in order).
+
+#: Backends offered by the login form (those available in this version): API name → title.
+BACKENDS: dict[str, str] = {b.name: b.title for b in registry.backends() if b.available}
+
+#: Auth kinds per backend: kind → (label, the fields that kind needs, in order) (from the backend registry).
 AUTH_KINDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
-    "shotgrid": {
-        "script": ("Script key", ("script_name", "script_key")),
-        "user": ("Login and password", ("login", "password", "otp")),
-        "session": ("Session token", ("session_token",)),
-    },
+    b.name: {k.key: (k.label, tuple(f.name for f in k.fields)) for k in b.auth_kinds} for b in registry.backends()
 }
+
+_FIELDS = _fields_by_name()
 
 #: Fields that hold secrets: never pre-filled, cleared as soon as Connect is pressed.
-SECRET_FIELDS: frozenset[str] = frozenset({"script_key", "password", "otp", "session_token"})
+SECRET_FIELDS: frozenset[str] = frozenset(n for n, f in _FIELDS.items() if f.secret)
 
 #: Optional fields (everything else of the chosen kind must be filled in).
-OPTIONAL_FIELDS: frozenset[str] = frozenset({"otp"})
+OPTIONAL_FIELDS: frozenset[str] = frozenset(n for n, f in _FIELDS.items() if f.optional)
 
-FIELD_LABELS: dict[str, str] = {
-    "script_name": "Script name",
-    "script_key": "Script key",
-    "login": "Login",
-    "password": "Password",
-    "otp": "2FA code",
-    "session_token": "Session token",
-}
+#: Field → label (a backend may word a field its own way: :meth:`LoginForm.label`).
+FIELD_LABELS: dict[str, str] = {n: f.label for n, f in _FIELDS.items()}
 
 #: Non-secret values read from the environment: form field → variable.
-ENV_PREFILL: dict[str, str] = {
-    "url": "TRACKFRAMES_URL",
-    "backend": "TRACKFRAMES_BACKEND",
-    "script_name": "TRACKFRAMES_SCRIPT_NAME",
-    "login": "TRACKFRAMES_LOGIN",
-}
+ENV_PREFILL: dict[str, str] = {"url": "TRACKFRAMES_URL", "backend": "TRACKFRAMES_BACKEND",
+                               **{n: f.env for n, f in _FIELDS.items() if f.env and not f.secret}}
 
 
 def error_message(exc: BaseException, url: str = "") -> str:
@@ -87,13 +86,7 @@ def error_message(exc: BaseException, url: str = "") -> str:
             return "Signed in, but this account is not allowed to use the API on this site."
         return f"Sign-in to {site} was refused: check the credentials and try again."
     if isinstance(exc, TransportError):
-        text = str(exc)
-        if "TLS" in text or "SSL" in text or "certificate" in text:
-            return (f"The TLS certificate of {site} could not be verified. If the site uses a private "
-                    "certificate authority, connect with verify='/path/to/ca-bundle.pem'.")
-        if "timed out" in text:
-            return f"{site} did not answer in time; check the URL or try again."
-        return f"Could not reach {site}: check the URL and the network."
+        return str(exc)  # the transport words each failure (TLS, timeout, redirect, refused) for people already
     if isinstance(exc, (TrackframesError, ValueError, NotImplementedError, TypeError)):
         return str(exc)
     return f"Could not connect: {type(exc).__name__}."
@@ -119,12 +112,11 @@ class LoginForm:
         self.backend: str = from_env if backend == "shotgrid" and from_env in BACKENDS else backend
         self.options = dict(options)
         self._values: dict[str, str] = {name: "" for name in FIELD_LABELS}
-        for name in ("script_name", "login"):
-            self._values[name] = env.get(ENV_PREFILL[name], "")
+        for name, variable in ENV_PREFILL.items():
+            if name in self._values:
+                self._values[name] = env.get(variable, "")
         if auth_kind is None:
-            auth_kind = "user" if self._values["login"] and not self._values["script_name"] else "script"
-            if env.get("TRACKFRAMES_SESSION_TOKEN") and not (self._values["login"] or self._values["script_name"]):
-                auth_kind = "session"
+            auth_kind = self._kind_from(env)
         self.auth_kind = auth_kind
         self.status: str = "idle"  # idle | connecting | connected | error
         self.message: str = ""
@@ -143,6 +135,25 @@ class LoginForm:
         if kind not in kinds:
             raise ValueError(f"auth kind must be one of {sorted(kinds)}, not {kind!r}")
         self._auth_kind = kind
+
+    def _kind_from(self, env: Mapping[str, str]) -> str:
+        """The first kind whose pre-filled fields are set; a session token in the environment picks
+        ``session`` when nothing else is pre-filled; else the backend's first kind."""
+        kinds = registry.get(self.backend).auth_kinds
+        for kind in kinds:
+            if any(f.env and self._values.get(f.name) for f in kind.fields):
+                return kind.key
+        if env.get("TRACKFRAMES_SESSION_TOKEN") and "session" in self.auth_kinds():
+            return "session"
+        return kinds[0].key
+
+    def label(self, name: str) -> str:
+        """How the current backend words field ``name``."""
+        for kind in registry.get(self.backend).auth_kinds:
+            for f in kind.fields:
+                if f.name == name:
+                    return f.label
+        return FIELD_LABELS[name]
 
     def auth_kinds(self) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Auth kinds of the current backend: kind → (label, fields)."""
@@ -183,13 +194,8 @@ class LoginForm:
         """The credential described by the form (raises ``ValueError`` when a field is missing)."""
         missing = [n for n in self.missing() if n != "url"]
         if missing:
-            raise ValueError("Please fill in: " + ", ".join(FIELD_LABELS[n] for n in missing) + ".")
-        v = self._values
-        if self.auth_kind == "script":
-            return ScriptKey(v["script_name"].strip(), v["script_key"])
-        if self.auth_kind == "user":
-            return UserPassword(v["login"].strip(), v["password"], otp=v["otp"].strip() or None)
-        return SessionToken(v["session_token"].strip())
+            raise ValueError("Please fill in: " + ", ".join(self.label(n) for n in missing) + ".")
+        return registry.get(self.backend).auth_kind(self.auth_kind).build(self._values)
 
     # -- connecting ----------------------------------------------------------------
     def on_connect(self, callback: Callable[[Any], None]) -> None:
@@ -203,7 +209,9 @@ class LoginForm:
         """
         from ..connect import connect
 
-        self.status, self.message = "connecting", f"Connecting to {self.url}…"
+        from ..urls import redact
+
+        self.status, self.message = "connecting", f"Connecting to {redact(self.url)}…"
         try:
             if not self.url.strip():
                 raise ValueError("Please fill in the site URL.")
@@ -252,12 +260,14 @@ class LoginForm:
 
 @dataclass(frozen=True)
 class FieldOption:
-    """One choosable field: API name (dotted for linked fields), display name, data type."""
+    """One choosable field: API name (dotted for linked fields), display name, the tracker's data type,
+    the types it links to and its neutral kind (a :class:`~trackframes.schema.FieldKind` value)."""
 
     name: str
     display_name: str
     data_type: str
     valid_types: tuple[str, ...] = ()
+    kind: str = ""
 
     @property
     def label(self) -> str:
@@ -266,8 +276,8 @@ class FieldOption:
 
     @property
     def expandable(self) -> bool:
-        """Single-entity fields can be followed one hop (``entity.Shot.sg_sequence``)."""
-        return self.data_type == "entity" and "." not in self.name and bool(self.valid_types)
+        """Single-entity fields can be followed one hop (``entity.Shot.code``)."""
+        return self.kind == FieldKind.ENTITY.value and "." not in self.name and bool(self.valid_types)
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:
@@ -283,42 +293,46 @@ _TRUE = {"true", "yes", "1", "y", "on"}
 _FALSE = {"false", "no", "0", "n", "off"}
 
 
-def _scalar(data_type: str, text: str) -> Any:
+def _scalar(kind: FieldKind, text: str, id_kind: FieldKind) -> Any:
     text = text.strip()
-    if data_type in ("number", "duration", "timecode"):
+    if kind is FieldKind.INTEGER:
         return int(text)
-    if data_type in ("float", "currency", "percent"):
+    if kind is FieldKind.FLOAT:
         return float(text)
-    if data_type == "checkbox":
+    if kind is FieldKind.BOOLEAN:
         low = text.lower()
         if low in _TRUE:
             return True
         if low in _FALSE:
             return False
         raise ValueError(f"{text!r} is not true/false")
-    if data_type in ("entity", "multi_entity") and ":" in text:
-        kind, _, ident = text.partition(":")
-        return {"type": kind.strip(), "id": int(ident)}
+    if kind in (FieldKind.ENTITY, FieldKind.MULTI_ENTITY) and ":" in text:
+        entity, _, ident = text.partition(":")
+        return {"type": entity.strip(), "id": ident.strip() if id_kind is FieldKind.TEXT else int(ident)}
     return text
 
 
-def coerce_value(data_type: str, operator: str, text: str) -> Any:
-    """Turn the text typed in the filter row into the value ``find`` expects.
+def coerce_value(kind: FieldKind | str, operator: str, text: str, *, id_kind: FieldKind = FieldKind.INTEGER) -> Any:
+    """Turn the text typed in the filter row into the value ``find`` expects, for a field of ``kind``.
 
     Lists (``in``, ``between``) are comma separated; ``in_last`` and friends take
-    ``"7 DAY"``; entity values are ``Type:id``; numbers and checkboxes are parsed.
-    Raises ``ValueError`` when the text does not fit.
+    ``"7 DAY"``; links are ``Type:id`` (the id a whole number, or text when the
+    site's ``id_kind`` is text); numbers and true/false are parsed. Raises
+    ``ValueError`` when the text does not fit.
 
-    >>> coerce_value("number", "between", "1, 5")
+    >>> coerce_value("integer", "between", "1, 5")
     [1, 5]
     >>> coerce_value("date", "in_last", "7 day")
     [7, 'DAY']
+    >>> coerce_value("entity", "is", "Shot:4f1c", id_kind=FieldKind.TEXT)
+    {'type': 'Shot', 'id': '4f1c'}
     """
+    kind = FieldKind(kind)
     if operator in ("in", "not_in", "between", "not_between"):
         parts = [p for p in (s.strip() for s in text.split(",")) if p]
         if operator in ("between", "not_between") and len(parts) != 2:
             raise ValueError("between needs two values separated by a comma")
-        return [_scalar(data_type, p) for p in parts]
+        return [_scalar(kind, p, id_kind) for p in parts]
     if operator in ("in_last", "not_in_last", "in_next", "not_in_next"):
         bits = text.split()
         if len(bits) != 2:
@@ -329,7 +343,7 @@ def coerce_value(data_type: str, operator: str, text: str) -> Any:
     if operator in ("type_is", "type_is_not", "name_contains", "name_not_contains", "name_is",
                     "name_starts_with", "name_ends_with", "contains", "not_contains", "starts_with", "ends_with"):
         return text.strip()
-    return _scalar(data_type, text)
+    return _scalar(kind, text, id_kind)
 
 
 class FieldPicker:
@@ -390,9 +404,9 @@ class FieldPicker:
         entity = entity or self._entity
         if entity not in self._options:
             frame = self.site.schema(entity)
-            opts = [FieldOption(str(n), str(d) if isinstance(d, str) and d else str(n), str(t), _as_tuple(v))
-                    for n, d, t, v in zip(frame["name"], frame["display_name"], frame["data_type"],
-                                          frame["valid_types"])]
+            opts = [FieldOption(str(n), str(d) if isinstance(d, str) and d else str(n), str(t), _as_tuple(v), str(k))
+                    for n, d, t, v, k in zip(frame["name"], frame["display_name"], frame["data_type"],
+                                             frame["valid_types"], frame["kind"])]
             opts.sort(key=lambda o: (o.name != "id", o.display_name.lower()))
             self._options[entity] = {o.name: o for o in opts}
             self._keys[entity] = [(o.label.lower(), o) for o in opts]
@@ -410,11 +424,11 @@ class FieldPicker:
                 if linked not in self._entity_names and linked not in self.site.entity_types():
                     continue
                 for sub in self.options(linked):
-                    if sub.name == "id" or sub.data_type in ("multi_entity",):
+                    if sub.name == "id" or sub.kind == FieldKind.MULTI_ENTITY.value:
                         continue
                     out.append(FieldOption(f"{field}.{linked}.{sub.name}",
                                            f"{option.display_name} → {sub.display_name}",
-                                           sub.data_type, sub.valid_types))
+                                           sub.data_type, sub.valid_types, sub.kind))
             self._expanded[key] = out
             self._keys[self._entity].extend((o.label.lower(), o) for o in out)
         return list(self._expanded[key])
@@ -459,11 +473,10 @@ class FieldPicker:
 
     # -- filter ------------------------------------------------------------------------------
     def operators(self, field: str) -> tuple[str, ...]:
-        """Operators valid for a field's data type (empty when it cannot be filtered on)."""
-        from ..backends.shotgrid.filters import VALID_OPERATORS
-
-        data_type = self.option(field).data_type
-        return tuple(VALID_OPERATORS.get(data_type, ("is", "is_not")))
+        """Operators valid for a field, as its backend says (empty when it cannot be filtered on)."""
+        self.option(field)
+        spec = self.site.backend.resolve_fields(self._entity, [field])[-1]
+        return tuple(self.site.backend.operators(spec))
 
     def set_filter(self, field: str, operator: str, value: Any) -> None:
         """Set the single filter row; a ``str`` value is parsed with :func:`coerce_value`."""
@@ -471,7 +484,7 @@ class FieldPicker:
         if operator not in ops:
             raise ValueError(f"{operator!r} is not valid for {field} (choose from {', '.join(ops) or 'nothing'})")
         if isinstance(value, str):
-            value = coerce_value(self.option(field).data_type, operator, value)
+            value = coerce_value(self.option(field).kind, operator, value, id_kind=self.site.id_kind)
         self._filter = (field, operator, value)
 
     def clear_filter(self) -> None:

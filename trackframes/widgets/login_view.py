@@ -103,6 +103,8 @@ class LoginWidget(widgets.VBox):
     def _on_backend(self, change: dict[str, Any]) -> None:
         self.form.backend = change["new"]
         self.auth_kind.options = self._kind_options()
+        for name, box in self.inputs.items():
+            box.description = self.form.label(name)
         self._show_fields()
 
     def _on_kind(self, change: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass as _getpass
 from typing import Any, Callable, Mapping
 
-from .core import FIELD_LABELS, SECRET_FIELDS, LoginForm
+from .core import SECRET_FIELDS, LoginForm
 
 __all__ = ["prompt_login"]
 
@@ -35,9 +35,9 @@ def prompt_login(url: str | None = None, backend: str = "shotgrid", *, auth_kind
     for attempt in range(attempts):
         for name in form.fields():
             if name in SECRET_FIELDS:
-                form.set(name, ask_secret(f"{FIELD_LABELS[name]}: "))
+                form.set(name, ask_secret(f"{form.label(name)}: "))
             elif attempt == 0:
-                form.set(name, _ask(ask, FIELD_LABELS[name], form.get(name)))
+                form.set(name, _ask(ask, form.label(name), form.get(name)))
         site = form.connect()
         say(form.message)
         if site is not None:

@@ -34,8 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from ...answers import Malformed, Source, json_type, loads, member, reading
-from ...frames import UntypedValueWarning
-from ...schema import ENTITY_STRUCT, URL_PARTS, FieldKind, FieldSpec
+from ...schema import ENTITY_STRUCT, URL_PARTS, FieldKind, FieldSpec, UntypedValueWarning
 
 __all__ = ["PageDecoder", "DecodedPage", "RawPage"]
 

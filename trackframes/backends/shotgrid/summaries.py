@@ -23,10 +23,8 @@ import orjson
 
 from ...answers import Malformed, json_type
 from ...exceptions import SchemaError
-from ...schedule import ScheduleFields
 from ...schema import FieldSpec
-from ...summaries import Grouping, Summary, SummaryGroup, SummaryResult
-from ..base import EntityInfo
+from ..base import EntityInfo, Grouping, ScheduleFields, Summary, SummaryGroup, SummaryResult
 from .names import schema_name
 from .resolve import hint, suggest
 from .schema import parse_entities, parse_fields
@@ -120,6 +118,7 @@ SCHEDULE_FIELDS = ScheduleFields(
     user_entity="HumanUser",
     user_name_fields=("login", "name"),
     done_statuses=DONE_STATUSES,
+    hold_statuses=frozenset({"hld"}),
 )
 
 #: Days of work-day rules asked for in one request.
