@@ -37,7 +37,7 @@ Every Task, archived projects included, in one range per page of 500:
 ...     site = sb.connect(progress=False)
 ...     backend = site.backend
 ...     fields = tuple(backend.resolve_fields("Task", ["content"]))
-...     query = Query("Task", backend.check_filters("Task", None), fields, include_archived_projects=True)
+...     query = Query("Task", backend.check_filters("Task", None).native, fields, include_archived_projects=True)
 ...     len(plan(backend, query, 500).requests) == -(-len(sb.store.records["Task"]) // 500)
 True
 
