@@ -100,8 +100,13 @@ def test_on_page_sees_every_page():
 
 # -- interrupts, cancellation and the user's call in worker threads ------------------------------------------------
 
-def _workers_alive() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("trackframes-page")]
+def _workers_alive(before: frozenset[threading.Thread] = frozenset()) -> list[str]:
+    """Page threads alive now that were not alive at ``before`` (sites of other tests may keep theirs)."""
+    return [t.name for t in threading.enumerate() if t.name.startswith("trackframes-page") and t not in before]
+
+
+def _threads() -> frozenset[threading.Thread]:
+    return frozenset(threading.enumerate())
 
 
 def test_an_interrupt_while_waiting_cancels_the_scope_aborts_the_work_and_joins_the_threads():
@@ -124,6 +129,7 @@ def test_an_interrupt_while_waiting_cancels_the_scope_aborts_the_work_and_joins_
         return Page([req], 1)
 
     remove = cancel.on_cancel(abort)
+    before = _threads()
     timer = threading.Thread(target=lambda: started.wait(10) and _thread.interrupt_main(), daemon=True)
     try:
         timer.start()
@@ -136,15 +142,16 @@ def test_an_interrupt_while_waiting_cancels_the_scope_aborts_the_work_and_joins_
         release.set()
         timer.join()
     assert scopes and scopes[0].cancelled
-    assert _workers_alive() == [], "the workers ended before fetch_pages returned"
+    assert _workers_alive(before) == [], "the workers ended before fetch_pages returned"
     assert elapsed < 10, "it did not wait for the hung work (safety bound; the hang lasts 30 s)"
 
 
 def test_closing_the_generator_joins_the_workers():
+    before = _threads()
     gen = fetch_pages(range(100), lambda r: (time.sleep(0.01), Page([r], 1))[1], concurrency=4)
     next(gen)
     gen.close()
-    assert _workers_alive() == []
+    assert _workers_alive(before) == []
 
 
 def test_worker_threads_see_the_users_call():
