@@ -42,10 +42,13 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from .sandbox.launcher import BACKENDS, PortInUseError, free_port, serve_forever
+    from .backends.registry import sandbox_module
+    from .sandbox.launcher import PortInUseError, free_port, serve_forever
 
-    if args.backend not in BACKENDS:
-        raise CommandError(f"backend {args.backend!r} is not available yet; available: {', '.join(BACKENDS)}")
+    try:  # an unknown name gets the closest names; a backend without a sandbox names those with one
+        sandbox_module(args.backend)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     options = {} if args.script_key is None else {"script_key": args.script_key}  # only sandboxes with a script key
     try:
         serve_forever(args.backend, port=args.port, scale=args.scale, seed=args.seed, **options)
