@@ -180,8 +180,8 @@ def test_sandbox_on_a_port_in_use_names_the_port_and_suggests_another():
 
 
 def test_sandbox_with_an_unknown_backend_fails_in_one_line():
-    assert_one_line_failure(trackframes("sandbox", "--backend", "ftrack", "--port", "0"), "sandbox",
-                            "'ftrack'", "not available yet", "shotgrid")
+    assert_one_line_failure(trackframes("sandbox", "--backend", "ftrak", "--port", "0"), "sandbox",
+                            "'ftrak'", "Did you mean 'ftrack'?", "shotgrid")
 
 
 def test_export_sandbox_on_a_port_in_use_names_it(tmp_path):

@@ -37,14 +37,18 @@ def _demo(args: argparse.Namespace) -> int:
     if output.exists() and not output.is_dir():
         raise CommandError(f"{output} is a file; the demo writes several files into a folder: "
                            "give -o a folder (new or existing)")
-    return run_demo(output, scale=args.scale, seed=args.seed, progress=False if args.quiet else None)
+    return run_demo(output, scale=args.scale, seed=args.seed, progress=False if args.quiet else None,
+                    backend=args.backend)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from .sandbox.launcher import BACKENDS, PortInUseError, free_port, serve_forever
+    from .backends.registry import sandbox_module
+    from .sandbox.launcher import PortInUseError, free_port, serve_forever
 
-    if args.backend not in BACKENDS:
-        raise CommandError(f"backend {args.backend!r} is not available yet; available: {', '.join(BACKENDS)}")
+    try:  # an unknown name gets the closest names; a backend without a sandbox names those with one
+        sandbox_module(args.backend)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     options = {} if args.script_key is None else {"script_key": args.script_key}  # only sandboxes with a script key
     try:
         serve_forever(args.backend, port=args.port, scale=args.scale, seed=args.seed, **options)
@@ -66,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", default="trackframes-demo", help="output folder (default: %(default)s)")
     demo.add_argument("--scale", type=positive_float, default=1.0, help="size of the generated production (default: 1)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the generated production (default: 0)")
+    demo.add_argument("--backend", default="shotgrid", help="protocol of the sandbox (default: %(default)s)")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=_demo)
 

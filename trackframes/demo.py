@@ -26,7 +26,7 @@ def demo_queries(site: Any) -> Mapping[str, tuple[str, Sequence[str]]]:
 
 
 def run_demo(output: Path, *, scale: float = 1.0, seed: int = 0, progress: bool | None = None,
-             out: Any = None) -> int:
+             out: Any = None, backend: str = "shotgrid") -> int:
     """Run the demo; returns a process exit code."""
     import pyarrow.parquet as pq
 
@@ -36,7 +36,7 @@ def run_demo(output: Path, *, scale: float = 1.0, seed: int = 0, progress: bool 
     output.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     write(f"Starting the sandbox (scale {scale}, seed {seed})...\n")
-    with sandbox.serve(scale=scale, seed=seed) as sb:
+    with sandbox.serve(backend=backend, scale=scale, seed=seed) as sb:
         site = sb.connect(progress=progress)
         write(f"Sandbox at {sb.url}\n\n")
         tasks = _timed(write, "tasks", lambda: site.tasks(), lambda df: _write_frame(df, output / "tasks.parquet"))

@@ -39,10 +39,18 @@ __all__ = ["build_query", "split_query", "relative_now", "residual_mask", "finis
 
 def build_query(site: Any, entity: Any, filters: Any, fields: Any, order: Any, limit: Any,
                 include_archived_projects: Any, retired: Any, *, project: Any = None,
-                progress: Any = None) -> tuple[Query, list[FieldSpec]]:
-    """``(query, the output fields' specs)`` of a read; nothing is sent but schema reads and a project lookup."""
+                progress: Any = None, where: str | None = None) -> tuple[Query, list[FieldSpec]]:
+    """``(query, the output fields' specs)`` of a read; nothing is sent but schema reads and a project lookup.
+
+    ``where`` is a clause in the backend's own query language, for backends that take one (``check_where``).
+    """
     backend = site.backend
     entity = check_entity_name(entity)
+    if where is not None:
+        check_where = getattr(backend, "check_where", None)
+        if check_where is None:
+            raise TypeError(f"The {backend.name} backend takes no where= clause; use filters.")
+        where = check_where(entity, where)
     limit = check_limit(limit)
     check_progress(progress)
     include_archived_projects = check_flag("include_archived_projects", include_archived_projects)
@@ -79,7 +87,7 @@ def build_query(site: Any, entity: Any, filters: Any, fields: Any, order: Any, l
                 have.add(path)
     query = Query(entity, native, tuple(specs), tuple(k.text for k in keys),
                   None if residual.items else limit, include_archived_projects, retired,
-                  tree=checked.tree, residual=residual, local_limit=limit if residual.items else None)
+                  tree=checked.tree, residual=residual, local_limit=limit if residual.items else None, where=where)
     return query, out_specs
 
 

@@ -135,17 +135,19 @@ class Site:
     @names_call
     def find(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None,
              limit: int | None = None, *, project: Any = None, include_archived_projects: bool = False,
-             retired: bool = False, progress: bool | None = None, tz: Any = None) -> pd.DataFrame:
+             retired: bool = False, progress: bool | None = None, tz: Any = None,
+             where: str | None = None) -> pd.DataFrame:
         """Records as a typed DataFrame: ``id`` then the requested fields' columns.
 
         ``project`` (a name, an id, or a link/row) keeps the records of one
         project. ``tz`` (``"Europe/Paris"``) shows the UTC date-time columns in
-        that zone; calendar dates are left as they are.
+        that zone; calendar dates are left as they are. ``where`` is a clause in the
+        backend's own query language (ftrack), ANDed with ``filters``.
         """
         zone = check_tz(tz)
         with self._call():
             query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects,
-                                           retired, project=project, progress=progress)
+                                           retired, project=project, progress=progress, where=where)
             table = self._fetch(query, out_specs, progress)
         df = frames.to_pandas(table, out_specs)
         df.attrs["trackframes"] = self._provenance(query, out_specs, filters)
@@ -157,11 +159,11 @@ class Site:
     @names_call
     def find_arrow(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None,
                    limit: int | None = None, *, project: Any = None, include_archived_projects: bool = False,
-                   retired: bool = False, progress: bool | None = None) -> pa.Table:
+                   retired: bool = False, progress: bool | None = None, where: str | None = None) -> pa.Table:
         """Like :meth:`find` but returns the typed ``pyarrow.Table``."""
         with self._call():
             query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects,
-                                           retired, project=project, progress=progress)
+                                           retired, project=project, progress=progress, where=where)
             table = self._fetch(query, out_specs, progress)
         meta = {b"trackframes": _json(self._provenance(query, out_specs, filters))}
         return table.replace_schema_metadata(meta)
@@ -169,19 +171,20 @@ class Site:
     @names_call
     def find_one(self, entity: str, filters: Filters = None, fields: Fields = None, order: Order = None, *,
                  project: Any = None, include_archived_projects: bool = False, retired: bool = False,
-                 tz: Any = None) -> pd.Series | None:
+                 tz: Any = None, where: str | None = None) -> pd.Series | None:
         """The first matching record as a Series, or ``None``."""
         df = self.find(entity, filters, fields, order, limit=1, project=project,
-                       include_archived_projects=include_archived_projects, retired=retired, progress=False, tz=tz)
+                       include_archived_projects=include_archived_projects, retired=retired, progress=False, tz=tz,
+                       where=where)
         return None if df.empty else df.iloc[0]
 
     @names_call
     def iter_batches(self, entity: str, filters: Filters = None, fields: Fields = None, *, project: Any = None,
                      include_archived_projects: bool = False, retired: bool = False,
-                     progress: bool | None = None) -> Iterator[pa.RecordBatch]:
+                     progress: bool | None = None, where: str | None = None) -> Iterator[pa.RecordBatch]:
         """Typed record batches, one per page, in the order pages arrive (memory stays bounded)."""
         query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired,
-                                       project=project, progress=progress)
+                                       project=project, progress=progress, where=where)
         batches = self._batches(query, progress)
         if query.residual.items:
             batches = finish_batches(batches, query, out_specs, self._now())
@@ -193,12 +196,12 @@ class Site:
 
     @names_call
     def count(self, entity: str, filters: Filters = None, *, project: Any = None,
-              include_archived_projects: bool = False, retired: bool = False) -> int:
+              include_archived_projects: bool = False, retired: bool = False, where: str | None = None) -> int:
         """How many records match, counted by the server (by the site when part of the filter runs locally,
         or from their ids where the server cannot count them, as for retired records)."""
         with self._call():
             query, out_specs = self._query(entity, filters, ["id"], None, None, include_archived_projects,
-                                           retired, project=project)
+                                           retired, project=project, where=where)
             if query.residual.items:
                 return self._fetch(query, out_specs, False).num_rows
             counted = self.backend.count(query)
@@ -333,14 +336,14 @@ class Site:
     # -- internals ---------------------------------------------------------------
     def _query(self, entity: str, filters: Filters, fields: Fields, order: Order, limit: Any,
                include_archived_projects: bool, retired: bool, *, project: Any = None,
-               progress: Any = None) -> tuple[Query, list[FieldSpec]]:
+               progress: Any = None, where: str | None = None) -> tuple[Query, list[FieldSpec]]:
         """Check every argument (nothing is sent but schema reads and a project lookup); build the query.
 
         See :func:`trackframes.queries.build_query`: the filters are parsed once, checked by the
         backend and split into what it sends and the residual the site applies (:meth:`_fetch`).
         """
         return build_query(self, entity, filters, fields, order, limit, include_archived_projects, retired,
-                           project=project, progress=progress)
+                           project=project, progress=progress, where=where)
 
     def _now(self) -> datetime | None:
         """The instant relative dates are measured from: now, on the site's ``today`` when it is set."""

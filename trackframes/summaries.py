@@ -92,7 +92,9 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     checked = backend.check_filters(entity, parse_filters(filters))
     specs = _specs(backend, entity, [s.field for s in wanted] + [g.field for g in levels])
     _, residual = split_query(backend, entity, checked.tree)
-    if has(backend, Capability.SUMMARIZE) and not residual.items:
+    server = getattr(backend, "can_summarize", None)  # a backend may compute only some summaries itself
+    if has(backend, Capability.SUMMARIZE) and not residual.items and (server is None
+                                                                      or server(entity, wanted, levels)):
         result = backend.summarize(entity, checked, wanted, levels,
                                    include_archived_projects=include_archived_projects)
     else:  # fetch the fields and summarize them here, with the same semantics
@@ -207,8 +209,9 @@ def _level_columns(level: Grouping, spec: FieldSpec, base: str, groups: list[Sum
     kind = level.type
     if kind == "exact" and spec.kind in _LINK_KINDS:
         links = [_link(v, n) for v, n in zip(values, names)]
-        return {
-            f"{base}.id": pd.array([lk[0] for lk in links], dtype="Int64"),
+        ids = [lk[0] for lk in links]
+        return {  # ids as the backend gives them: whole numbers, or text (UUIDs)
+            f"{base}.id": pd.array(ids, dtype="string" if any(isinstance(i, str) for i in ids) else "Int64"),
             f"{base}.type": pd.Categorical([lk[1] for lk in links]),
             f"{base}.name": _strings([lk[2] for lk in links]),
         }
@@ -249,9 +252,11 @@ def _exact_values(spec: FieldSpec, values: list[Any], names: list[Any]) -> Any:
     return _strings([_text(v) for v in values])
 
 
-def _link(value: Any, name: Any) -> tuple[int | None, str | None, str | None]:
+def _link(value: Any, name: Any) -> tuple[int | str | None, str | None, str | None]:
     if isinstance(value, Mapping):
-        return _to_int(value.get("id")), _text(value.get("type")), _text(value.get("name", name)) or _text(name)
+        rid = value.get("id")
+        return (rid if isinstance(rid, str) and rid else _to_int(rid)), _text(value.get("type")), \
+            _text(value.get("name", name)) or _text(name)
     if value is None:
         return None, None, None
     return None, None, _text(name) or _text(value)  # a server that gives only the name

@@ -432,5 +432,7 @@ def _forget_secrets(request: requests.PreparedRequest | None, auth: Any) -> None
         return
     for name in _SECRET_HEADERS:
         request.headers.pop(name, None)
+    if isinstance(auth, HeaderAuth):  # a secret in a header of its own name (an API key header)
+        request.headers.pop(auth.name, None)
     if isinstance(auth, SecretForm):
         request.body = None

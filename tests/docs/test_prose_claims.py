@@ -22,7 +22,7 @@ def test_the_readme_names_the_projects_the_sandbox_serves_and_which_is_archived(
     assert archived == {named.group(1): False, named.group(2): False, named.group(3): True}
 
 
-@pytest.mark.parametrize("backend", ["ftrack", "kitsu"])
+@pytest.mark.parametrize("backend", ["kitsu"])
 def test_what_works_today_says_the_truth_about_other_backends(backend):
     assert "**What works today:**" in README and "not available yet" in README
     with pytest.raises(NotImplementedError, match="not available yet"):

@@ -33,8 +33,8 @@ def can_bind(port: int) -> bool:
 
 
 def test_unknown_backend_names_the_available_ones():
-    with pytest.raises(ValueError, match="shotgrid"):
-        tf_sandbox.serve("ftrack", **TINY)
+    with pytest.raises(ValueError, match="Did you mean 'ftrack'.*shotgrid"):
+        tf_sandbox.serve("ftrak", **TINY)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", ""])

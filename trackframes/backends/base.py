@@ -226,6 +226,8 @@ class Query:
     tree: Group = field(default_factory=lambda: Group("and", ()))
     residual: Group = field(default_factory=lambda: Group("and", ()))
     local_limit: int | None = None
+    #: a clause in the backend's own query language (``where=``), checked by the backend and sent as it is
+    where: str | None = None
 
     @property
     def keys(self) -> tuple[OrderKey, ...]:

@@ -130,9 +130,9 @@ _BUILTIN: tuple[BackendInfo, ...] = (
         max_page_size=500, sandbox="trackframes.sandbox.shotgrid",
         url_example="https://yourstudio.shotgrid.autodesk.com"),
     BackendInfo(
-        name="ftrack", title="ftrack", module=None,
+        name="ftrack", title="ftrack", module="trackframes.backends.ftrack",
         auth_kinds=(AuthKind("api_key", "API key", "ApiKey", (_API_USER, _API_KEY)),),
-        max_page_size=1000, sandbox=None, url_example="https://yourstudio.ftrackapp.com"),
+        max_page_size=1000, sandbox="trackframes.sandbox.ftrack", url_example="https://yourstudio.ftrackapp.com"),
     BackendInfo(
         name="kitsu", title="Kitsu", module=None,
         auth_kinds=(AuthKind("user", "Email and password", "UserPassword", (_EMAIL, _PASSWORD)),

@@ -34,7 +34,7 @@ from typing import Any, Iterable
 from ...exceptions import SchemaError
 
 __all__ = [
-    "Subselect", "OPERATORS", "AGGREGATES", "quote", "identifier", "path", "like_pattern", "condition",
+    "Subselect", "OPERATORS", "AGGREGATES", "quote", "identifier", "entity_type", "path", "like_pattern", "condition",
     "and_", "or_", "not_", "has", "any_", "aggregate", "select",
 ]
 
@@ -105,6 +105,21 @@ def identifier(name: str) -> str:
     """
     if not isinstance(name, str) or not _IDENT.match(name) or name.lower() in _KEYWORDS:
         raise SchemaError(f"{name!r} is not a valid name (letters, digits and _, not starting with a digit)")
+    return name
+
+
+def entity_type(name: str) -> str:
+    """``name`` if it is a valid entity type name; a CamelCase type may be spelled like a keyword (``Group``).
+
+    >>> entity_type("Group")
+    'Group'
+    >>> entity_type("group")
+    Traceback (most recent call last):
+    ...
+    trackframes.exceptions.SchemaError: 'group' is not a valid entity type name (CamelCase letters, digits and _)
+    """
+    if not isinstance(name, str) or not _IDENT.match(name) or (name.lower() in _KEYWORDS and not name[:1].isupper()):
+        raise SchemaError(f"{name!r} is not a valid entity type name (CamelCase letters, digits and _)")
     return name
 
 
@@ -224,6 +239,9 @@ def _count(name: str, value: int | None) -> str:
     return f" {name} {value}"
 
 
+entity_type_name = entity_type
+
+
 def select(entity_type: str, projections: Iterable[str], *, where: str | None = None,
            group_by: Iterable[str] = (), order_by: Iterable[Any] = (), offset: int | None = None,
            limit: int | None = None) -> str:
@@ -241,7 +259,7 @@ def select(entity_type: str, projections: Iterable[str], *, where: str | None = 
         items.append(item if isinstance(item, str) and _AGGREGATE.match(item) else path(item))
     if not items:
         raise SchemaError("select needs at least one attribute")
-    text = f"select {', '.join(items)} from {identifier(entity_type)}"
+    text = f"select {', '.join(items)} from {entity_type_name(entity_type)}"
     if where:
         text += f" where ({where})"
     groups = [path(g) for g in group_by]

@@ -7,7 +7,9 @@ The pieces, one concern each:
   relations through foreign keys;
 * :mod:`.evaluate`, :mod:`.aggregate`, :mod:`.values`: what a query selects;
 * :mod:`.encode`: how a server encodes the result;
-* :mod:`.api`, :mod:`.server`, :mod:`.knobs`: the ``POST /api`` endpoint.
+* :mod:`.api`, :mod:`.server`, :mod:`.knobs`: the ``POST /api`` endpoint;
+* :mod:`.render_production`, :mod:`.launch`: the neutral production in ftrack's
+  model, and :func:`start`, what ``tf.sandbox.serve(backend="ftrack")`` calls.
 
 It has its own parser on purpose: the sandbox is an independent check of the
 trackframes ftrack client, whose query compiler is ``trackframes.backends.ftrack.ql``.
@@ -27,9 +29,11 @@ from .errors import OperationError, ParseError, ValidationError
 from .evaluate import evaluate
 from .expression import parse
 from .knobs import Knobs, Stats
+from .launch import OPTIONS, FtrackSandbox, knob_names, start
 from .schemas import standard_relations, standard_schemas
 from .server import FtrackServer
 from .store import Record, Relation, Store
 
 __all__ = ["FtrackServer", "Knobs", "Stats", "Store", "Record", "Relation", "standard_schemas",
-           "standard_relations", "parse", "evaluate", "ParseError", "ValidationError", "OperationError"]
+           "standard_relations", "parse", "evaluate", "ParseError", "ValidationError", "OperationError",
+           "start", "knob_names", "OPTIONS", "FtrackSandbox"]

@@ -33,6 +33,7 @@ trackframes.sandbox.ftrack.errors.ValidationError: Task has no attribute "nmae";
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import Any, Callable, Iterable
 
 from .errors import ValidationError
@@ -66,13 +67,54 @@ def evaluate(store: Store, entity_type: str, ast: Query | Expr | None = None) ->
 
 def matching(store: Store, entity_type: str, where: Expr | None = None,
              order_by: Iterable[OrderKey] = ()) -> list[Record]:
-    """Every record matching ``where`` (all when ``None``), in ``order_by`` order."""
+    """Every record matching ``where`` (all when ``None``), in ``order_by`` order.
+
+    A query ordered by ``id`` whose criteria bound ``id`` (``id > "..." and ...``,
+    what keyset paging sends) reads only the records inside the bounds, found by
+    bisection, instead of every record of the type.
+    """
+    keys = tuple(order_by)
+    if keys == (OrderKey(Path(("id",)), False),) and store.primary_key(entity_type) == ("id",):
+        ranged = _id_range(store, entity_type, where)
+        if ranged is not None:
+            rows, rest = ranged
+            if rest is None:
+                return rows
+            predicate = compile_where(store, entity_type, rest)
+            return [r for r in rows if predicate(r) is True]
     rows = store.records(entity_type)
     if where is not None:
         predicate = compile_where(store, entity_type, where)
         rows = [r for r in rows if predicate(r) is True]
     keys = tuple(order_by)
     return order_records(store, entity_type, rows, keys) if keys else rows
+
+
+def _id_range(store: Store, entity_type: str, where: Expr | None) -> tuple[list[Record], Expr | None] | None:
+    """(the records inside the ``id`` bounds of ``where``'s top-level "and", in id order, the other
+    criteria) or ``None`` when ``where`` bounds no id with a text value."""
+    operands = where.operands if isinstance(where, BoolOp) and where.op == "and" else (where,) if where else ()
+    bounds: list[tuple[str, Any]] = []
+    rest: list[Expr] = []
+    for item in operands:
+        if (isinstance(item, Comparison) and item.path.parts == ("id",) and item.op in (">", ">=", "<", "<=")
+                and isinstance(item.value, Literal) and item.value.kind in ("string", "word")):
+            bounds.append((item.op, sort_key(item.value.text if item.value.kind == "word" else item.value.value)))
+        else:
+            rest.append(item)
+    if not bounds:
+        return None
+    rows, keys = store.by_id(entity_type)
+    start, end = 0, len(rows)
+    for op, key in bounds:
+        if op in (">", ">="):
+            start = max(start, (bisect_right if op == ">" else bisect_left)(keys, key))
+        else:
+            end = min(end, (bisect_left if op == "<" else bisect_right)(keys, key))
+    chosen = rows[start:end] if start < end else []
+    if not rest:
+        return chosen, None
+    return chosen, rest[0] if len(rest) == 1 else BoolOp("and", tuple(rest))
 
 
 def resolve_path(store: Store, entity_type: str, path: Path, *, final: str = "any") -> list[Property]:

@@ -239,7 +239,9 @@ class _Parser:
             projections = self.projections()
             self.expect_word("from", "after the selected attributes")
         type_token = self.peek
-        if type_token.kind != "word" or not _IDENT.match(type_token.text) or type_token.lower in _KEYWORDS:
+        # a type may be spelled like a keyword (Group): type names are CamelCase, keywords are not
+        keyword = type_token.lower in _KEYWORDS and not type_token.text[:1].isupper()
+        if type_token.kind != "word" or not _IDENT.match(type_token.text) or keyword:
             self.fail(f"expected an entity type name, found {type_token.describe()}")
         self.next()
         where = group_by = None

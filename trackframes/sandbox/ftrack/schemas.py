@@ -215,6 +215,16 @@ def standard_schemas() -> list[dict[str, Any]]:
             "user_id": fk("User"), "user": ref("User"), "notes": array("Note"),
             "custom_attributes": mapped("AssetVersionCustomAttributeValue"),
         }, required=("id", "is_published", "status_id"), system_projections=("asset_id",)),
+        entity("CalendarEvent", {
+            "id": _id(), "name": string(), "start": datetime_(), "end": datetime_(),
+            "leave": boolean(default=False), "everyone": boolean(default=False), "forecast": boolean(default=False),
+            "project_id": fk("Project"), "project": ref("Project"),
+            "calendar_event_resources": array("CalendarEventResource"),
+        }, required=("id", "start", "end")),
+        entity("CalendarEventResource", {
+            "id": _id(), "calendar_event_id": fk("CalendarEvent"), "calendar_event": ref("CalendarEvent"),
+            "resource_id": fk("Resource"), "resource": ref("Resource"),
+        }, required=("id", "calendar_event_id", "resource_id")),
         entity("CustomAttributeType", {"id": _id(), "name": string(), "core": boolean(default=False)},
                required=("id", "core")),
         entity("CustomAttributeConfiguration", {

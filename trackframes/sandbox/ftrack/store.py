@@ -45,7 +45,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
 from .errors import ValidationError, suggest
-from .values import normalize_datetime
+from .values import normalize_datetime, sort_key
 
 __all__ = ["Store", "Record", "Property", "Relation", "SCALAR_TYPES", "schema_hash"]
 
@@ -396,6 +396,19 @@ class Store:
                 (r for t in types for r in self._records[t]), key=lambda r: r.seq)
             self._cache[key] = (self._version, list(rows))
             return list(rows)
+
+    def by_id(self, name: str) -> tuple[list[Record], list[Any]]:
+        """The records of ``name`` (a type with the primary key ``id``) sorted by id as ``order by id`` sorts
+        it (text without case), and their sort keys: for id-range queries (a bisect instead of a scan)."""
+        key = ("by_id", name)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None and cached[0] == self._version:
+                return cached[1]
+            rows = sorted(self.records(name), key=lambda r: sort_key(r.key[0]))
+            out = (rows, [sort_key(r.key[0]) for r in rows])
+            self._cache[key] = (self._version, out)
+            return out
 
     def count(self, name: str) -> int:
         return len(self.records(name))
