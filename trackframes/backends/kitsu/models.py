@@ -13,7 +13,9 @@ checked against a live server by ``tests/kitsu``. One line per column::
   (ids, sent with ``relations=true`` only).
 * The option ``date`` types a ``DateTime`` column as a calendar date (Task's
   ``start_date`` and ``due_date``: Kitsu stores midnight and means a day);
-  ``Choice:<a>,<b>,...`` lists the values of a choice column.
+  ``Choice:<a>,<b>,...`` lists the values of a choice column; ``derived`` marks
+  a column Zou does not store but the reader fills (TimeSpent's and Comment's
+  ``project``: they are read per project, through their task).
 
 >>> MODELS["Task"].column("task_type").wire, MODELS["Task"].column("task_type").targets
 ('task_type_id', ('TaskType',))
@@ -73,6 +75,7 @@ class Column:
     many: bool = False
     as_date: bool = False
     values: tuple[str, ...] = ()
+    derived: bool = False
 
     @property
     def kind(self) -> FieldKind:
@@ -89,11 +92,11 @@ class Model:
 
     ``route`` is the CRUD list route (``/data/<route>``). ``project_route`` is
     the route under ``/data/projects/<id>/`` that project members may read when
-    the CRUD route is for admins only. ``kinds`` (entity table only) are the
-    entity-type names whose records are this type. ``name_field`` names a
-    record in links (``None``: records have no name). ``partition`` is the
-    column whose values split a read into disjoint requests (see ``plan.py``).
-    ``descriptors`` is the metadata-descriptor ``entity_type`` of its custom fields.
+    the CRUD route is for admins only; ``by_project`` models are always read
+    there, one request per project. ``name_field`` names a record in links
+    (``None``: records have no name). ``descriptors`` is the metadata
+    descriptors' ``entity_type`` for its custom fields. ``relations`` asks for
+    the many-to-many lists (``relations=true``).
     """
 
     name: str
@@ -101,7 +104,7 @@ class Model:
     columns: tuple[Column, ...]
     project_route: str | None = None
     name_field: str | None = "name"
-    partition: str | None = None
+    by_project: bool = False
     descriptors: str | None = None
     relations: bool = False
     _by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
@@ -139,7 +142,7 @@ def _parse(spec: str) -> tuple[Column, ...]:
         many = zou_type == "[]"
         name = wire if many or not targets else _link_name(wire)
         cols.append(Column(name=name, wire=wire, zou_type="UUID" if targets else zou_type, targets=targets,
-                           many=many, as_date=option == "date",
+                           many=many, as_date=option == "date", derived=option == "derived",
                            values=tuple(option.split(",")) if zou_type == "Choice" else ()))
     return tuple(cols)
 
@@ -289,17 +292,17 @@ def _model(name: str, route: str, spec: str, **options: object) -> Model:
 
 _MODELS = (
     _model("Project", "projects", _PROJECT, relations=True, descriptors="Project"),
-    _model("Episode", "entities", _ENTITY, partition="project_id", descriptors="Episode", relations=True),
-    _model("Sequence", "entities", _ENTITY + "parent_id UUID -> Episode\n", partition="project_id",
+    _model("Episode", "entities", _ENTITY, descriptors="Episode", relations=True),
+    _model("Sequence", "entities", _ENTITY + "parent_id UUID -> Episode\n",
            descriptors="Sequence", relations=True),
     _model("Shot", "entities", _ENTITY + "parent_id UUID -> Sequence\nentities_out [] -> Asset\n",
-           partition="project_id", descriptors="Shot", relations=True),
+           descriptors="Shot", relations=True),
     _model("Asset", "entities", _ENTITY + "entity_type_id UUID -> AssetType\nsource_id UUID -> Episode\n"
-           "entities_out [] -> Asset\nentities_in [] -> Shot|Asset\n", partition="project_id",
+           "entities_out [] -> Asset\nentities_in [] -> Shot|Asset\n",
            descriptors="Asset", relations=True),
     _model("AssetType", "asset-types", "name String\nshort_name String\ndescription Text\narchived Boolean\n"
            "task_types [] -> TaskType\n", relations=True),
-    _model("Task", "tasks", _TASK, partition="task_type_id", descriptors="Task", relations=True),
+    _model("Task", "tasks", _TASK, descriptors="Task", relations=True),
     _model("TaskType", "task-types", """
 name String
 short_name String
@@ -332,8 +335,8 @@ shotgun_id Integer
     _model("ProjectStatus", "project-status", "name String\ncolor String\n"),
     _model("Person", "persons", _PERSON, name_field="full_name", relations=True),
     _model("Department", "departments", "name String\ncolor String\narchived Boolean\n"),
-    _model("TimeSpent", "time-spents", "duration Float\ndate Date\ntask_id UUID -> Task\nperson_id UUID -> Person\n",
-           project_route="time-spents", name_field=None, partition="person_id"),
+    _model("TimeSpent", "time-spents", "duration Float\ndate Date\ntask_id UUID -> Task\nperson_id UUID -> Person\n"
+           "project_id UUID:derived -> Project\n", project_route="time-spents", name_field=None, by_project=True),
     _model("DayOff", "day-offs", "date Date\nend_date Date\ndescription Text\nperson_id UUID -> Person\n",
            project_route="day-offs", name_field=None),
     _model("ScheduleItem", "schedule-items", """
@@ -365,7 +368,8 @@ mentions [] -> Person
 department_mentions [] -> Department
 acknowledgements [] -> Person
 shotgun_id Integer
-""", project_route="comments", name_field=None, relations=True),
+project_id UUID:derived -> Project
+""", project_route="comments", name_field=None, relations=True, by_project=True),
     _model("PreviewFile", "preview-files", """
 name String
 original_name String

@@ -1,0 +1,270 @@
+"""The Kitsu backend: Zou's REST API (``/api/data/...``) read into typed frames.
+
+The site URL is Zou's API root, as gazu takes it (``https://kitsu.yourstudio.com/api``).
+Schema (:mod:`.models`, :mod:`.schema`), filters (:mod:`.pushdown`), reading
+(:mod:`.read`), link names (:mod:`.lookups`) and records (:mod:`.decode`) live
+in their own modules; this one holds the HTTP session and the backend contract.
+Every request carries the bearer token of :mod:`.auth`; a token the server
+refuses (expired, revoked) is renewed once and the request sent again.
+
+>>> import trackframes as tf
+>>> site = tf.connect("https://kitsu.studio.example/api", backend="kitsu", auth=tf.UserPassword("a@b.c", "pw"))
+>>> site.backend
+<KitsuBackend https://kitsu.studio.example/api>
+>>> sorted(site.entity_types())[:4]
+['Asset', 'AssetType', 'Comment', 'DayOff']
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping, Sequence
+
+import requests
+
+from ...answers import Malformed, Source, json_type, loads, reading
+from ...auth import Credential
+from ...calls import describe
+from ...config import Settings
+from ...connections import track
+from ...deadline import current, scope
+from ...engine import RELATIONS_BY_KIND, mask
+from ...exceptions import SchemaError, TrackframesError
+from ...query.filters import Condition, Group, parse_filters, walk
+from ...schema import FieldKind, FieldSpec
+from ...suggest import hint, suggest
+from ...transport import HeaderAuth, Transport
+from ..base import Capability, EntityInfo, Plan, Query
+from .auth import make_token_provider, token_claims
+from .errors import is_token_refused, raise_for_response
+from .lookups import Lookups
+from .models import MODELS
+from .pushdown import Native, can_push, compile_filters
+from .read import Reader
+from .schema import ID_SPEC, check_entity, custom_specs, model_specs, resolve
+from .shape import empty_shaped
+
+__all__ = ["KitsuBackend", "MAX_PAGE_SIZE"]
+
+#: Zou's list routes are read unpaged (see :mod:`.read`); ``page_size`` does not apply to them.
+MAX_PAGE_SIZE = 100_000
+
+
+class KitsuBackend:
+    """Talks to one Zou server. Cheap to build: nothing is sent until asked."""
+
+    name = "kitsu"
+    MAX_PAGE_SIZE = MAX_PAGE_SIZE
+    id_kind = FieldKind.TEXT
+    capabilities = frozenset({Capability.READ, Capability.IDENTITY})
+
+    def __init__(self, settings: Settings, credential: Credential, transport: Transport) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.api = settings.url
+        self.concurrency = settings.concurrency
+        self.credential_kind = type(credential).__name__
+        self.tokens = make_token_provider(transport, self.api, credential)
+        self.lookups = Lookups(self.get_json, concurrency=settings.concurrency)
+        self.reader = Reader(self)
+        self._lock = threading.Lock()
+        self._descriptors: list[dict[str, Any]] | None = None
+        self._fields: dict[str, dict[str, FieldSpec]] = {}
+        session = getattr(transport, "session", None)
+        if session is not None:
+            track(session)
+
+    def __repr__(self) -> str:
+        return f"<KitsuBackend {self.api}>"
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, what: str, params: Mapping[str, str] | None = None) -> requests.Response:
+        """One authorized request to ``<api>/<path>``; a refused token is renewed once."""
+        what = describe(what)
+        with scope(current() or self.transport.new_deadline(what)):
+            for attempt in (1, 2):
+                authorization = self.tokens.authorization()
+                response = self.transport.request(method, f"{self.api}/{path}", params=params, what=what,
+                                                  auth=HeaderAuth(authorization), headers={"Accept": "application/json"})
+                if attempt == 1 and is_token_refused(response):
+                    self.tokens.expire(authorization)
+                    continue
+                raise_for_response(response, what=what, credential=self.credential_kind)
+                return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get_bytes(self, path: str, params: Mapping[str, str], *, what: str) -> bytes:
+        """The body of ``GET /data/<path>``."""
+        return self.request("GET", f"data/{path}", params=params, what=what).content
+
+    def get_json(self, path: str, params: Mapping[str, str], what: str) -> Any:
+        """``GET /data/<path>``, parsed: a list or an object (anything else raises ``ProtocolError``)."""
+        what = describe(what)
+        body = self.get_bytes(path, params, what=what)
+        with reading(Source(what, f"GET /data/{path}"), body):
+            parsed = loads(body)
+            if not isinstance(parsed, (list, dict)):
+                raise Malformed(f"JSON of the wrong shape ({json_type(parsed)} instead of a list or an object)")
+            return parsed
+
+    # -- schema ----------------------------------------------------------------------------
+    def entities(self) -> dict[str, EntityInfo]:
+        return {name: EntityInfo(name, _display(name)) for name in MODELS}
+
+    def descriptors(self) -> list[dict[str, Any]]:
+        """Every metadata descriptor (custom field) of the projects this account sees, read once."""
+        with self._lock:
+            if self._descriptors is not None:
+                return self._descriptors
+        found = self.get_json("metadata-descriptors", {}, "Reading the custom fields")
+        rows = [d for d in found if isinstance(d, dict)] if isinstance(found, list) else []
+        with self._lock:
+            self._descriptors = rows
+        return rows
+
+    def fields(self, entity: str) -> dict[str, FieldSpec]:
+        """Fields of ``entity``: its columns, then its custom fields (``data.<field>``)."""
+        check_entity(entity)
+        with self._lock:
+            cached = self._fields.get(entity)
+        if cached is None:
+            cached = model_specs(entity)
+            if MODELS[entity].descriptors:
+                cached.update(custom_specs(entity, self.descriptors()))
+            with self._lock:
+                self._fields[entity] = cached
+        return cached
+
+    def filter_specs(self, entity: str) -> dict[str, FieldSpec]:
+        return self.fields(entity)
+
+    def resolve_fields(self, entity: str, fields: Sequence[str] | str | None) -> list[FieldSpec]:
+        check_entity(entity)
+        known = self.fields(entity)
+        if fields is None or fields == "*" or (not isinstance(fields, str) and list(fields) == ["*"]):
+            return [ID_SPEC] + [spec for name, spec in known.items() if name != "id"]
+        if isinstance(fields, str):
+            fields = [f.strip() for f in fields.split(",") if f.strip()]
+        out, seen = [ID_SPEC], {"id"}
+        for name in fields:
+            if not isinstance(name, str):
+                raise TypeError(f"Field names must be strings, not {name!r}.")
+            if name == "*":
+                return self.resolve_fields(entity, "*")
+            if name not in seen:
+                seen.add(name)
+                out.append(resolve(entity, name, self.fields))
+        return out
+
+    # -- filters ---------------------------------------------------------------------------
+    def check_filters(self, entity: str, filters: Any) -> Any:
+        """Filters checked against the schema before anything is sent: the tree and its compiled form.
+
+        Relations and values are checked by the local engine on an empty typed
+        table, so they are refused exactly where the engine would refuse them.
+        """
+        check_entity(entity)
+        tree = filters if isinstance(filters, Group) else parse_filters(filters)
+        specs = {}
+        for cond in walk(tree):
+            spec = resolve(entity, cond.path, self.fields)
+            _check_relation(cond, spec)
+            specs[cond.path] = spec
+        mask(empty_shaped(list(specs.values())), tree, specs)
+        native = compile_filters(tree, specs) if all(can_push(c, specs[c.path]) for c in walk(tree)) else None
+        return _checked(tree, native)
+
+    def can_push(self, condition: Condition, spec: FieldSpec | None) -> bool:
+        """Whether Zou answers ``condition`` exactly (see :mod:`.pushdown`)."""
+        return spec is not None and can_push(condition, spec)
+
+    def operators(self, spec: FieldSpec) -> tuple[str, ...]:
+        return RELATIONS_BY_KIND.get(spec.kind, ())
+
+    def check_page_size(self, page_size: int) -> None:
+        """Zou's lists are read unpaged (see :mod:`.read`): any ``page_size`` is fine."""
+
+    # -- reading ---------------------------------------------------------------------------
+    def plan(self, query: Query, page_size: int) -> Plan:
+        return self.reader.plan(_native_query(self, query))
+
+    def count(self, query: Query) -> int:
+        from ...paging import fetch_pages
+
+        plan = self.plan(query, 0)
+        total = 0
+        for page in fetch_pages(plan.requests, plan.fetch, concurrency=self.concurrency):
+            parsed, _ = plan.finish(page.data)
+            total += parsed.rows
+        return total
+
+    def identity(self) -> dict[str, Any]:
+        """Who the connection acts as: ``GET /auth/authenticated`` (id, email, name, role, bot or not)."""
+        response = self.request("GET", "auth/authenticated", what="Reading who is signed in")
+        with reading(Source("Reading who is signed in", "GET /auth/authenticated"), response.content):
+            parsed = loads(response.content)
+            user = parsed.get("user") if isinstance(parsed, dict) else None
+            if not isinstance(user, dict):
+                raise Malformed("JSON of the wrong shape (no \"user\" object)")
+        claims = token_claims(self.tokens.identity_token())
+        return {"id": user.get("id"), "email": user.get("email"), "name": user.get("full_name"),
+                "role": user.get("role"), "is_bot": bool(user.get("is_bot")),
+                "expires": claims.get("exp")}
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def _display(name: str) -> str:
+    out = "".join(f" {c}" if c.isupper() else c for c in name).strip()
+    return out
+
+
+def _check_relation(cond: Condition, spec: FieldSpec) -> None:
+    valid = RELATIONS_BY_KIND.get(spec.kind, ())
+    if not valid:
+        raise SchemaError(f"Cannot filter on {cond.path!r}: {spec.data_type} fields cannot be filtered on.",
+                          name=cond.path)
+    if cond.op not in valid:
+        hints = suggest(cond.op, valid)
+        raise SchemaError(f"Relation {cond.op!r} does not apply to {cond.path!r}, a {spec.data_type} field."
+                          f"{hint(hints)} Valid relations: {', '.join(valid)}.", name=cond.op,
+                          suggestions=hints or list(valid))
+    if spec.kind in (FieldKind.ENTITY, FieldKind.MULTI_ENTITY) and spec.valid_types:
+        values = cond.value if cond.op in ("in", "not_in") and isinstance(cond.value, list) else [cond.value]
+        for value in values:
+            kind = value.get("type") if isinstance(value, Mapping) else None
+            if isinstance(kind, str) and kind not in spec.valid_types:
+                hints = suggest(kind, spec.valid_types)
+                raise SchemaError(f"{cond.path!r} links to {', '.join(spec.valid_types)}, not {kind!r}."
+                                  f"{hint(hints)}", name=kind, suggestions=hints or list(spec.valid_types))
+        if cond.op in ("type_is", "type_is_not") and isinstance(cond.value, str) and cond.value not in spec.valid_types:
+            hints = suggest(cond.value, spec.valid_types)
+            raise SchemaError(f"{cond.path!r} links to {', '.join(spec.valid_types)}, not {cond.value!r}."
+                              f"{hint(hints)}", name=cond.value, suggestions=hints or list(spec.valid_types))
+
+
+def _checked(tree: Group, native: Native | None) -> Any:
+    """The backend contract's ``CheckedFilters`` when the core has it, else the tree itself."""
+    try:
+        from ..base import CheckedFilters  # type: ignore[attr-defined]
+    except ImportError:
+        return tree
+    return CheckedFilters(tree, native)
+
+
+def _native_query(backend: KitsuBackend, query: Query) -> Query:
+    """``query`` whose ``filters`` are compiled for Zou (a core without residuals passes the tree)."""
+    if isinstance(query.filters, Native):
+        return query
+    tree = query.filters if isinstance(query.filters, Group) else getattr(query, "tree", None)
+    if tree is None:
+        tree = Group("and", ())
+    specs = backend.filter_specs(query.entity)
+    specs = {**specs, **{c.path: resolve(query.entity, c.path, backend.fields) for c in walk(tree)}}
+    if not all(can_push(c, specs[c.path]) for c in walk(tree)):
+        raise TrackframesError(f"Part of this filter runs on the rows once fetched, which this site cannot do: "
+                               f"{tree.to_dict()!r}.")
+    from dataclasses import replace
+
+    return replace(query, filters=compile_filters(tree, specs))

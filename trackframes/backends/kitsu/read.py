@@ -1,0 +1,297 @@
+"""How a query is read from Zou: the requests of a :class:`~trackframes.backends.base.Plan`.
+
+**Snapshots, not pages.** Zou's ``/data/<model>`` routes page by ``page`` and
+``limit`` in ``updated_at`` order, so rows move between pages while people
+work: an edited record jumps to the first page and can be missed, a deleted
+one shifts the rest and can hide another. The same routes, given any filter
+and no ``page``, answer every matching row from one SQL query: one consistent
+snapshot. So each request here is unpaged, and a read is split only along
+values that never change while people work, so the parts are disjoint and
+each is a snapshot:
+
+* ``project_id`` (a record never changes project), or the values of a long
+  ``in`` filter, sent in parts that keep the URL under Zou's limit;
+* one request per project for the types Zou lists per project
+  (``TimeSpent``, ``Comment``, and those an account may not list whole).
+
+A record present for the whole read is therefore in exactly one part, and in
+its snapshot: it appears exactly once (``tests/kitsu/test_paging.py`` proves it
+with another client editing records during the read). Parts are fetched
+concurrently (the site's ``concurrency``).
+
+**Archived projects.** Like on every backend, records of closed projects are
+left out unless ``include_archived_projects=True``: by ``project_id`` on the
+server where the type has it, else by the project of the record's task.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ...answers import Malformed, Source, json_type, loads, reading
+from ...paging import Page
+from ...query.filters import Group
+from ...schema import FieldSpec
+from ..base import Plan, Query
+from .decode import Decoder
+from .lookups import URL_BUDGET, chunks, in_value
+from .models import KIND_OF_TYPE, MODELS, Model
+from .pushdown import Native, compile_filters, narrowing, record_matches
+
+if TYPE_CHECKING:
+    from .backend import KitsuBackend
+
+__all__ = ["Records", "Request", "Reader"]
+
+
+class Records:
+    """A fetched part, parsed: its records (after the record checks) and their number."""
+
+    __slots__ = ("records", "rows")
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+        self.rows = len(records)
+
+
+class Request:
+    """One unpaged request: a path under ``/data/``, its parameters, and the project it reads, if any."""
+
+    __slots__ = ("path", "params", "project", "key")
+
+    def __init__(self, path: str, params: Mapping[str, str], project: str | None, key: int) -> None:
+        self.path, self.params, self.project, self.key = path, dict(params), project, key
+
+    def __repr__(self) -> str:
+        return f"Request({self.path!r}, {sorted(self.params)!r}, project={self.project!r})"
+
+
+class _Empty(Exception):
+    """A constraint that no record can meet: the plan has no request."""
+
+
+def _merge(params: dict[str, Any], key: str, allowed: list[str]) -> None:
+    """Intersect parameter ``key`` (a value or a list) with ``allowed`` (raises :class:`_Empty`)."""
+    have = params.get(key)
+    if have is None:
+        params[key] = list(allowed)
+    elif isinstance(have, list):
+        keep = set(allowed)
+        params[key] = [v for v in have if v in keep]
+    else:
+        params[key] = [have] if have in set(allowed) else []
+    if not params[key]:
+        raise _Empty(key)
+
+
+class Reader:
+    """Builds plans for one backend (see the module docstring)."""
+
+    def __init__(self, backend: "KitsuBackend") -> None:
+        self.backend = backend
+        self.lookups = backend.lookups
+        self.refused: set[str] = set()  # CRUD routes this account may not list
+        self._lock = threading.Lock()
+
+    # -- the plan ------------------------------------------------------------------------
+    def plan(self, query: Query) -> Plan:
+        model = MODELS[query.entity]
+        specs = self.backend.filter_specs(query.entity)
+        native = query.filters if isinstance(query.filters, Native) else compile_filters(
+            query.filters if isinstance(query.filters, Group) else Group("and", ()), specs)
+        residual = getattr(query, "residual", None) or Group("and", ())
+        decoder = Decoder(query.entity, list(query.fields), self.lookups)
+        seen: set[str] = set()
+        lock = threading.Lock()
+
+        def assemble(parts: list[Records]) -> list[pa.Table]:
+            records: list[dict[str, Any]] = []
+            with lock:
+                for part in parts:
+                    for record in part.records:
+                        if record["id"] not in seen:
+                            seen.add(record["id"])
+                            records.append(record)
+            table = decoder.table(records)
+            if table.num_rows > 1:
+                table = table.take(pc.sort_indices(table, sort_keys=[("id", "ascending")]))
+            return [table]
+
+        if query.retired:  # Zou deletes records for good: there are no retired records to read
+            return Plan([], _nothing, total=0, assemble=assemble)
+        try:
+            requests, check = self._requests(query, model, native, residual, specs)
+        except _Empty:
+            return Plan([], _nothing, total=0, assemble=assemble)
+        source = {"call": f"Reading {query.entity}"}
+
+        def fetch(request: Request) -> Page[Any]:
+            body = self.backend.get_bytes(request.path, request.params, what=source["call"])
+            return Page((request, body), 0, key=(request.key,))
+
+        def finish(data: Any) -> tuple[Records, None]:
+            request, body = data
+            records = self._parse(request, body)
+            return Records([r for r in records if check(r)]), None
+
+        return Plan(requests, fetch, total=None, assemble=assemble, finish=finish)
+
+    def _requests(self, query: Query, model: Model, native: Native, residual: Group,
+                  specs: Mapping[str, FieldSpec]) -> tuple[list[Request], Callable[[dict[str, Any]], bool]]:
+        """The requests of a query and the check each raw record must pass."""
+        params: dict[str, Any] = {k: (native.lists[k] if k in native.lists else v) for k, v in native.params.items()}
+        local = native.local
+        closed: set[str] = set()
+        if not query.include_archived_projects:
+            closed = self._closed_projects()
+        by_project = model.by_project or (model.project_route is not None and model.route in self.refused)
+        if model.entity_table:
+            _merge(params, "entity_type_id", self._kind_ids(model.name))
+        if not by_project:
+            params.update({k: v for k, v in narrowing(residual, specs, params).items() if k not in params})
+        if by_project:
+            requests = self._project_requests(model, params, closed)
+            pushed = native.tree if native.tree.items else Group("and", ())
+            return requests, self._check(model, pushed, closed, specs, on_server=False)
+        if model.get("project") is not None and model.get("project").wire == "project_id" and closed:
+            _merge(params, "project_id", sorted(self._visible_projects() - closed))
+        if model.relations:
+            params["relations"] = "true"
+        fields = self._wires(model, query, local, specs)
+        if fields:
+            params["fields"] = ",".join(fields)
+        return self._split(model.route, params), self._check(model, local, closed, specs, on_server=True)
+
+    def _split(self, route: str, params: dict[str, Any]) -> list[Request]:
+        """Requests of ``params``: the longest list parameter sent in parts (and in parts per project)."""
+        lists = {k: v for k, v in params.items() if isinstance(v, list)}
+        single = {k: v for k, v in params.items() if not isinstance(v, list)}
+        if not lists:
+            return [Request(route, single, None, 0)]
+        key = "project_id" if "project_id" in lists else max(lists, key=lambda k: len(lists[k]))
+        fixed = {**single, **{k: in_value(v) for k, v in lists.items() if k != key}}
+        used = sum(len(k) + len(str(v)) * 2 + 2 for k, v in fixed.items())
+        parts = chunks(lists[key], max(400, URL_BUDGET - used))
+        if key == "project_id":  # one part per project where there are few: disjoint snapshots, fetched at once
+            parts = [p for part in parts for p in _spread(part, self.backend.concurrency)]
+        return [Request(route, {**fixed, key: in_value(part)}, None, i) for i, part in enumerate(parts)]
+
+    def _project_requests(self, model: Model, params: dict[str, Any], closed: set[str]) -> list[Request]:
+        """One request per project (``/data/projects/<id>/<route>``), for the projects the filter allows."""
+        projects = self._visible_projects() - closed
+        asked = params.get("project_id")
+        if asked is not None:
+            projects &= set(asked if isinstance(asked, list) else [asked])
+        route = model.project_route or model.route
+        return [Request(f"projects/{p}/{route}", {}, p, i) for i, p in enumerate(sorted(projects))]
+
+    # -- per-record checks -------------------------------------------------------------------
+    def _check(self, model: Model, local: Group, closed: set[str], specs: Mapping[str, FieldSpec],
+               on_server: bool) -> Callable[[dict[str, Any]], bool]:
+        """What each raw record must pass besides the server's filters (pushed conditions it could not
+        send, the archived projects of types without ``project_id``, closed projects themselves)."""
+        checks: list[Callable[[dict[str, Any]], bool]] = []
+        if local.items:
+            checks.append(lambda r: record_matches(r, local, specs))
+        if closed and model.name == "Project":
+            status = self._closed_status_ids()
+            checks.append(lambda r: r.get("project_status_id") not in status)
+        elif closed and model.name == "PreviewFile":
+            checks.append(lambda r: self._task_project(r.get("task_id")) not in closed)
+        if not checks:
+            return _always
+        return lambda r: all(check(r) for check in checks)
+
+    def _task_project(self, task_id: Any) -> str | None:
+        if not isinstance(task_id, str):
+            return None
+        found = self.lookups.rows("tasks", [task_id], ["project_id"])
+        return found.get(task_id, {}).get("project_id")
+
+    # -- parsing ---------------------------------------------------------------------------
+    def _parse(self, request: Request, body: bytes) -> list[dict[str, Any]]:
+        """A list answer's records, checked (a per-person dict of lists, for day-offs, flattened)."""
+        with reading(Source(f"Reading {request.path}", f"GET /data/{request.path}"), body):
+            parsed = loads(body)
+            if isinstance(parsed, dict) and request.path.endswith("day-offs"):
+                parsed = [r for rows in parsed.values() if isinstance(rows, list) for r in rows]
+            if not isinstance(parsed, list):
+                raise Malformed(f"JSON of the wrong shape ({json_type(parsed)} instead of a list of records)")
+            for i, record in enumerate(parsed):
+                if not isinstance(record, dict):
+                    raise Malformed(f"JSON of the wrong shape (record {i} is {json_type(record)}, not an object)")
+                if not isinstance(record.get("id"), str):
+                    raise Malformed(f"JSON of the wrong shape (record {i} has id {record.get('id')!r}, not text)")
+        if request.project is not None:
+            for record in parsed:
+                record.setdefault("project_id", request.project)
+        return parsed
+
+    # -- what to ask for ---------------------------------------------------------------------
+    def _wires(self, model: Model, query: Query, local: Group, specs: Mapping[str, FieldSpec]) -> list[str]:
+        """The columns to ask for (``fields=``): those the query's fields and local checks read."""
+        wires: list[str] = []
+        for spec in query.fields:
+            if spec.name == "id":
+                continue
+            head = spec.name.split(".")[0]
+            own = model.get(head)
+            if head == "data":
+                wires.append("data")
+            elif own is not None:
+                wires.append(own.wire)
+            else:
+                return []  # a field the table does not know: ask for everything
+        from ...query.filters import paths
+
+        for path in paths(local):
+            spec = specs.get(path)
+            wires.append(spec.extra.get("wire", path) if spec is not None else path)
+        for extra in ("project_id", "entity_type_id", "project_status_id", "task_id"):
+            if model.get(extra.removesuffix("_id")) is not None or extra == "entity_type_id" and model.entity_table:
+                wires.append(extra)
+        return list(dict.fromkeys(w for w in wires if w != "id"))
+
+    def _kind_ids(self, kind: str) -> list[str]:
+        """Ids of the entity types whose records are ``kind`` (Asset: every asset type)."""
+        types = self.lookups.directory("entity-types", fresh=True)
+        if kind == "Asset":
+            return sorted(i for i, t in types.items() if t.get("name") not in KIND_OF_TYPE)
+        return sorted(i for i, t in types.items() if t.get("name") == kind)
+
+    def _visible_projects(self) -> set[str]:
+        return set(self.lookups.directory("projects"))
+
+    def _closed_status_ids(self) -> set[str]:
+        statuses = self.lookups.directory("project-status")
+        return {i for i, s in statuses.items() if str(s.get("name", "")).lower() == "closed"}
+
+    def _closed_projects(self) -> set[str]:
+        """Ids of the closed projects (read afresh: a project opened a moment ago counts)."""
+        status = self._closed_status_ids()
+        projects = self.lookups.directory("projects", fresh=True)
+        return {i for i, p in projects.items() if p.get("project_status_id") in status}
+
+    def refuse(self, route: str) -> None:
+        """Remember that this account may not list ``/data/<route>`` (its project routes are used instead)."""
+        with self._lock:
+            self.refused.add(route)
+
+
+def _spread(part: list[str], concurrency: int) -> list[list[str]]:
+    """A part of project ids split into up to ``concurrency`` smaller parts, one project at least each."""
+    n = max(1, min(len(part), concurrency))
+    return [part[i::n] for i in range(n)]
+
+
+def _always(record: dict[str, Any]) -> bool:
+    return True
+
+
+def _nothing(request: Any) -> Page[Any]:  # pragma: no cover - a plan without requests fetches nothing
+    raise AssertionError("nothing to fetch")
+
