@@ -34,7 +34,7 @@ from .lookups import Lookups, route_of
 from .models import MODELS
 from .schema import targets_of
 
-__all__ = ["LINK", "Decoder", "custom_value", "timestamps"]
+__all__ = ["LINK", "Decoder", "custom_value", "timestamps", "wires_after"]
 
 LINK = pa.struct([("id", pa.string()), ("type", pa.string()), ("name", pa.string())])
 _UTC_MS = pa.timestamp("ms", tz="UTC")
@@ -133,7 +133,7 @@ class Decoder:
             wire = link.extra.get("wire", here)
             ids = [r.get(wire) if r is not None else None for r in current_records]
             targets = targets_of(link)
-            found = self._records(targets, ids, _wires_after(targets, rest[1:]))
+            found = self._records(targets, ids, wires_after(targets, rest[1:]))
             current_records = [found.get(x) if isinstance(x, str) else None for x in ids]
             current = targets
             i += 1
@@ -287,7 +287,7 @@ def _spec_on(entities: tuple[str, ...], name: str, custom: FieldSpec | None = No
     raise KeyError(name)  # resolve() checked the path before anything was fetched
 
 
-def _wires_after(targets: tuple[str, ...], rest: Sequence[str]) -> list[str]:
+def wires_after(targets: tuple[str, ...], rest: Sequence[str]) -> list[str]:
     """The wire columns the next hop of a path reads on ``targets``."""
     from .schema import model_specs
 

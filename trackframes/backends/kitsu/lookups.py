@@ -30,7 +30,7 @@ import orjson
 from ...paging import gather
 from .models import KIND_OF_TYPE, MODELS
 
-__all__ = ["Lookups", "DIRECTORIES", "TTL", "URL_BUDGET", "chunks", "in_value", "route_of"]
+__all__ = ["Lookups", "DIRECTORIES", "LOOKUP_FIELDS", "TTL", "URL_BUDGET", "chunks", "in_value", "route_of"]
 
 #: Seconds a looked-up record is trusted (a rename shows after at most this long).
 TTL = 60.0
@@ -38,6 +38,8 @@ TTL = 60.0
 URL_BUDGET = 3000
 #: Seconds after which an id missing from a directory makes it read again (not on every call).
 REREAD_AFTER = 2.0
+#: Columns every look-up by id asks for besides those its caller reads (names, kinds, projects).
+LOOKUP_FIELDS = ("name", "project_id", "entity_type_id", "parent_id")
 #: Routes read whole (few records) rather than by id.
 DIRECTORIES = frozenset({"projects", "persons", "task-types", "task-status", "departments", "asset-types",
                          "entity-types", "project-status", "organisations"})
@@ -149,9 +151,9 @@ class Lookups:
                     if i in cache.records and now - cache.at[i] < self.ttl and need <= cache.records[i].keys()}
         missing = sorted(wanted - set(hits))
         if missing:
-            fields = ",".join(sorted(need | {"name", "project_id", "entity_type_id", "parent_id"})) if need else ""
+            fields = ",".join(sorted(need | set(LOOKUP_FIELDS))) if need else ""
             calls = [self._by_ids(route, part, fields) for part in chunks(missing)]
-            results = gather(calls, name="trackframes-lookup") if len(calls) > 1 else [calls[0]()]
+            results = self._run(calls)
             fetched = {r["id"]: r for batch in results for r in batch if isinstance(r, dict) and "id" in r}
             with self._lock:
                 self.requests += len(calls)
@@ -161,6 +163,29 @@ class Lookups:
                     cache.at[rid] = now
             hits.update(fetched)
         return hits
+
+    def prime(self, route: str, params: Mapping[str, str], what: str) -> int:
+        """Read records of ``route`` matching ``params`` into the cache (before they are asked for by id)."""
+        now = self._clock()
+        records = self._fetch(route, dict(params), what)
+        records = records if isinstance(records, list) else []
+        with self._lock:
+            self.requests += 1
+            cache = self._cache.setdefault(route, _Cached())
+            for record in records:
+                if isinstance(record, dict) and isinstance(record.get("id"), str):
+                    cache.records[record["id"]] = record
+                    cache.at[record["id"]] = now
+        return len(records)
+
+    def _run(self, calls: list[Callable[[], list[dict[str, Any]]]]) -> list[list[dict[str, Any]]]:
+        """The calls' results, ``concurrency`` at a time (the first error cancels the rest)."""
+        if len(calls) == 1:
+            return [calls[0]()]
+        results: list[list[dict[str, Any]]] = []
+        for start in range(0, len(calls), self.concurrency):
+            results.extend(gather(calls[start:start + self.concurrency], name="trackframes-lookup"))
+        return results
 
     def _by_ids(self, route: str, ids: list[str], fields: str) -> Callable[[], list[dict[str, Any]]]:
         def call() -> list[dict[str, Any]]:

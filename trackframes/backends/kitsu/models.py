@@ -203,6 +203,10 @@ revision_padding Integer
 hd_bitrate_compression Integer
 ld_bitrate_compression Integer
 project_status_id UUID -> ProjectStatus
+default_preview_background_file_id UUID
+from_schedule_version_id UUID
+status_automations ARRAY
+preview_background_files ARRAY
 team [] -> Person
 asset_types [] -> AssetType
 task_statuses [] -> TaskStatus

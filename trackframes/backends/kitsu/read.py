@@ -37,8 +37,8 @@ from ...paging import Page
 from ...query.filters import Group
 from ...schema import FieldSpec
 from ..base import Plan, Query
-from .decode import Decoder
-from .lookups import URL_BUDGET, chunks, in_value
+from .decode import Decoder, wires_after
+from .lookups import LOOKUP_FIELDS, URL_BUDGET, chunks, in_value, route_of
 from .models import KIND_OF_TYPE, MODELS, Model
 from .pushdown import Native, compile_filters, narrowing, record_matches
 
@@ -68,6 +68,23 @@ class Request:
 
     def __repr__(self) -> str:
         return f"Request({self.path!r}, {sorted(self.params)!r}, project={self.project!r})"
+
+
+class Prefetch:
+    """Records of another route read while the query's own requests run, so that their names are at hand."""
+
+    __slots__ = ("route", "params", "key")
+
+    def __init__(self, route: str, params: Mapping[str, str]) -> None:
+        self.route, self.params, self.key = route, dict(params), -1
+
+    def __repr__(self) -> str:
+        return f"Prefetch({self.route!r})"
+
+
+#: A query limited to at most this many projects reads the entities and tasks its links name by project,
+#: alongside its own requests (more projects: by id, once the records are in).
+PREFETCH_PROJECTS = 4
 
 
 class _Empty(Exception):
@@ -129,12 +146,17 @@ class Reader:
             return Plan([], _nothing, total=0, assemble=assemble)
         source = {"call": f"Reading {query.entity}"}
 
-        def fetch(request: Request) -> Page[Any]:
+        def fetch(request: Request | Prefetch) -> Page[Any]:
+            if isinstance(request, Prefetch):
+                self.lookups.prime(request.route, request.params, f"{source['call']}: reading linked records")
+                return Page((request, b""), 0, key=(request.key,))
             body = self.backend.get_bytes(request.path, request.params, what=source["call"])
             return Page((request, body), 0, key=(request.key,))
 
         def finish(data: Any) -> tuple[Records, None]:
             request, body = data
+            if isinstance(request, Prefetch):
+                return Records([]), None
             records = self._parse(request, body)
             return Records([r for r in records if check(r)]), None
 
@@ -155,6 +177,7 @@ class Reader:
             params.update({k: v for k, v in narrowing(residual, specs, params).items() if k not in params})
         if by_project:
             requests = self._project_requests(model, params, closed)
+            requests = self._prefetch(query, model, [r.project for r in requests]) + requests
             pushed = native.tree if native.tree.items else Group("and", ())
             return requests, self._check(model, pushed, closed, specs, on_server=False)
         if model.get("project") is not None and model.get("project").wire == "project_id" and closed:
@@ -164,7 +187,9 @@ class Reader:
         fields = self._wires(model, query, local, specs)
         if fields:
             params["fields"] = ",".join(fields)
-        return self._split(model.route, params), self._check(model, local, closed, specs, on_server=True)
+        projects = params.get("project_id")
+        prefetch = self._prefetch(query, model, projects if isinstance(projects, list) else [projects])
+        return prefetch + self._split(model.route, params), self._check(model, local, closed, specs, on_server=True)
 
     def _split(self, route: str, params: dict[str, Any]) -> list[Request]:
         """Requests of ``params``: the longest list parameter sent in parts (and in parts per project)."""
@@ -188,6 +213,23 @@ class Reader:
             projects &= set(asked if isinstance(asked, list) else [asked])
         route = model.project_route or model.route
         return [Request(f"projects/{p}/{route}", {}, p, i) for i, p in enumerate(sorted(projects))]
+
+    def _prefetch(self, query: Query, model: Model, projects: list[Any]) -> list[Any]:
+        """Prefetches of the entities and tasks the query's links name, by project (see :data:`PREFETCH_PROJECTS`)."""
+        projects = [p for p in projects if isinstance(p, str)]
+        if not projects or len(projects) > PREFETCH_PROJECTS:
+            return []
+        wants: dict[str, set[str]] = {}
+        for spec in query.fields:
+            parts = spec.name.split(".")
+            head = model.get(parts[0])
+            if head is None or not head.targets:
+                continue
+            for route in {route_of(t) for t in head.targets} & {"entities", "tasks"}:
+                wires = wants.setdefault(route, set(LOOKUP_FIELDS))
+                wires.update(wires_after(head.targets, parts[1:]))
+        return [Prefetch(route, {"project_id": in_value(projects), "fields": ",".join(sorted(wires))})
+                for route, wires in sorted(wants.items())]
 
     # -- per-record checks -------------------------------------------------------------------
     def _check(self, model: Model, local: Group, closed: set[str], specs: Mapping[str, FieldSpec],
