@@ -181,6 +181,18 @@ class KitsuBackend:
     def operators(self, spec: FieldSpec) -> tuple[str, ...]:
         return RELATIONS_BY_KIND.get(spec.kind, ())
 
+    def directory(self) -> Any:
+        """Kitsu's projects and people: Project (``archived``: its status is Closed) and Person."""
+        from ..base import Directory  # type: ignore[attr-defined]
+
+        return Directory(project_entity="Project", project_name_fields=("name",),
+                         project_fields=("name", "code", "production_type", "project_status", "start_date",
+                                         "end_date", "archived"),
+                         archived_field="archived", project_link_field="project", user_entity="Person",
+                         user_name_fields=("email", "full_name"),
+                         people_fields=("full_name", "email", "role", "departments", "active"),
+                         active_people=(("active", "is", True),))
+
     def check_page_size(self, page_size: int) -> None:
         """Zou's lists are read unpaged (see :mod:`.read`): any ``page_size`` is fine."""
 

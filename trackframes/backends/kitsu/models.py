@@ -15,7 +15,8 @@ checked against a live server by ``tests/kitsu``. One line per column::
   ``start_date`` and ``due_date``: Kitsu stores midnight and means a day);
   ``Choice:<a>,<b>,...`` lists the values of a choice column; ``derived`` marks
   a column Zou does not store but the reader fills (TimeSpent's and Comment's
-  ``project``: they are read per project, through their task).
+  ``project``: they are read per project, through their task; Project's
+  ``archived``: its status is Closed).
 
 >>> MODELS["Task"].column("task_type").wire, MODELS["Task"].column("task_type").targets
 ('task_type_id', ('TaskType',))
@@ -203,6 +204,7 @@ revision_padding Integer
 hd_bitrate_compression Integer
 ld_bitrate_compression Integer
 project_status_id UUID -> ProjectStatus
+archived Boolean:derived
 default_preview_background_file_id UUID
 from_schedule_version_id UUID
 status_automations ARRAY

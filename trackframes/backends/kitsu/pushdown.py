@@ -128,7 +128,7 @@ def param_value(spec: FieldSpec, value: Any) -> Any:
 def can_push(cond: Condition, spec: FieldSpec) -> bool:
     """Whether Zou answers ``cond`` on ``spec`` exactly as the engine would (see the module docstring)."""
     wire = _wire(spec)
-    if wire is None or wire == "name":
+    if wire is None or wire == "name" or (spec.extra.get("derived") and wire != "project_id"):
         return False
     if spec.kind is FieldKind.MULTI_ENTITY:
         if cond.op not in ("is", "contains"):

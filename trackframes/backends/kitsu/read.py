@@ -271,6 +271,11 @@ class Reader:
         if request.project is not None:
             for record in parsed:
                 record.setdefault("project_id", request.project)
+        if request.path == "projects":
+            closed = self._closed_status_ids()
+            for record in parsed:
+                status = record.get("project_status_id")
+                record["archived"] = None if status is None else status in closed
         return parsed
 
     # -- what to ask for ---------------------------------------------------------------------

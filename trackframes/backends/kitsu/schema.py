@@ -83,7 +83,7 @@ def _model_specs(entity: str) -> dict[str, FieldSpec]:
         specs[col.name] = FieldSpec(
             col.name, col.kind, _data_type(col), _display(col.name), entity=entity, valid_types=col.targets,
             valid_values=col.values, editable=col.name not in ("created_at", "updated_at"),
-            extra={"wire": col.wire})
+            extra={"wire": col.wire, "derived": True} if col.derived else {"wire": col.wire})
     return specs
 
 
