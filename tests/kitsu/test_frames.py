@@ -20,7 +20,7 @@ import pytest
 import trackframes as tf
 from trackframes.schema import FieldKind
 from tests.kitsu.conftest import Zou
-from tests.kitsu.helpers import connect
+from tests.kitsu.helpers import connect, custom_value as _custom, gazu_names, typed as _expected
 
 ENTITY_TYPES = ("Project", "Episode", "Sequence", "Shot", "Asset", "AssetType", "Task", "TaskType", "TaskStatus",
                 "Person", "Department", "TimeSpent", "DayOff", "ScheduleItem", "Milestone", "Comment",
@@ -71,67 +71,7 @@ def _parts(ids: list[str], size: int = 60) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def names(zou: Zou, gz: Any) -> dict[str, tuple[str, str | None]]:
-    """id → (entity type, name) of everything a link can point at, from gazu's lists."""
-    out: dict[str, tuple[str, str | None]] = {}
-    fetch = gazu.client.fetch_all
-    for p in fetch("projects", client=gz):
-        out[p["id"]] = ("Project", p["name"])
-    for p in fetch("persons", client=gz):
-        out[p["id"]] = ("Person", p["full_name"])
-    for kind, rows, field in [("TaskType", gazu.task.all_task_types(client=gz), "name"),
-                              ("TaskStatus", gazu.task.all_task_statuses(client=gz), "name"),
-                              ("Department", gazu.person.all_departments(client=gz), "name"),
-                              ("AssetType", gazu.asset.all_asset_types(client=gz), "name"),
-                              ("ProjectStatus", gazu.project.all_project_status(client=gz), "name")]:
-        out.update({r["id"]: (kind, r[field]) for r in rows})
-    for project in (zou.main["id"], zou.archive["id"]):
-        for kind, rows in [("Episode", gazu.shot.all_episodes_for_project(project, client=gz)),
-                           ("Sequence", gazu.shot.all_sequences_for_project(project, client=gz)),
-                           ("Shot", gazu.shot.all_shots_for_project(project, client=gz)),
-                           ("Asset", gazu.asset.all_assets_for_project(project, client=gz))]:
-            out.update({r["id"]: (kind, r["name"]) for r in rows})
-        out.update({t["id"]: ("Task", t["name"]) for t in gazu.task.all_tasks_for_project(project, client=gz)})
-    out.update({p["id"]: ("PreviewFile", p["name"]) for p in fetch("preview-files", client=gz)})
-    out.update({c["id"]: ("Comment", None) for c in gazu.task.all_comments_for_project(zou.main["id"], client=gz)})
-    return out
-
-
-def _custom(data_type: str, raw: Any) -> Any:
-    """A custom field as the seed wrote it, read the way its type says (the test's own reading)."""
-    if raw in (None, ""):
-        return [] if data_type == "taglist" else None
-    return {
-        "number": lambda v: float(v),
-        "boolean": lambda v: v == "true",
-        "taglist": lambda v: v.split(","),
-        "date": date.fromisoformat,
-        "checklist": json.loads,
-    }.get(data_type, lambda v: v)(raw)
-
-
-def _expected(spec: tf.schema.FieldSpec, record: dict[str, Any], names: dict) -> Any:
-    """One field of a gazu record, typed by hand."""
-    custom = spec.extra.get("custom")
-    if custom is not None:
-        data = record.get("data") or {}
-        return _custom(custom, data.get(spec.extra["key"]))
-    raw = record.get(spec.extra.get("wire", spec.name))
-    kind = spec.kind
-    if kind is FieldKind.ENTITY:
-        return None if raw is None else {"id": raw, "type": names[raw][0], "name": names[raw][1]}
-    if kind is FieldKind.MULTI_ENTITY:
-        return [{"id": i, "type": names[i][0], "name": names[i][1]} for i in raw or []]
-    if raw is None:
-        return None
-    if kind is FieldKind.DATETIME:
-        return datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)
-    if kind is FieldKind.DATE:
-        return date.fromisoformat(raw[:10])
-    if kind is FieldKind.JSON:
-        return raw
-    if kind is FieldKind.FLOAT:
-        return float(raw)
-    return raw
+    return gazu_names(zou, gz)
 
 
 def _actual(spec: tf.schema.FieldSpec, row: dict[str, Any]) -> Any:

@@ -123,7 +123,8 @@ class Lookups:
             self._dirs[route] = (now, out)
         return out
 
-    def _age(self, route: str) -> float:
+    def age(self, route: str) -> float:
+        """Seconds since the directory ``route`` was read (infinity: never)."""
         with self._lock:
             held = self._dirs.get(route)
         return float("inf") if held is None else self._clock() - held[0]
@@ -140,7 +141,7 @@ class Lookups:
             return {}
         if route in DIRECTORIES:
             found = self.directory(route)
-            if wanted - set(found) and self._age(route) > REREAD_AFTER:
+            if wanted - set(found) and self.age(route) > REREAD_AFTER:
                 found = self.directory(route, fresh=True)
             return {i: found[i] for i in wanted if i in found}
         now = self._clock()
@@ -204,7 +205,7 @@ class Lookups:
             return kind
         type_id = record.get("entity_type_id")
         types = self.directory("entity-types")
-        if isinstance(type_id, str) and type_id not in types and self._age("entity-types") > REREAD_AFTER:
+        if isinstance(type_id, str) and type_id not in types and self.age("entity-types") > REREAD_AFTER:
             types = self.directory("entity-types", fresh=True)
         name = types.get(type_id, {}).get("name") if isinstance(type_id, str) else None
         return KIND_OF_TYPE.get(name, "Asset") if name else (kind if isinstance(kind, str) else "Asset")

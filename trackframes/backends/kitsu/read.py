@@ -38,7 +38,7 @@ from ...query.filters import Group
 from ...schema import FieldSpec
 from ..base import Plan, Query
 from .decode import Decoder, wires_after
-from .lookups import LOOKUP_FIELDS, URL_BUDGET, chunks, in_value, route_of
+from .lookups import LOOKUP_FIELDS, REREAD_AFTER, URL_BUDGET, chunks, in_value, route_of
 from .models import KIND_OF_TYPE, MODELS, Model
 from .pushdown import Native, compile_filters, narrowing, record_matches
 
@@ -304,23 +304,27 @@ class Reader:
         return list(dict.fromkeys(w for w in wires if w != "id"))
 
     def _kind_ids(self, kind: str) -> list[str]:
-        """Ids of the entity types whose records are ``kind`` (Asset: every asset type)."""
-        types = self.lookups.directory("entity-types", fresh=True)
+        """Ids of the entity types whose records are ``kind`` (Asset: every asset type, read again unless
+        read a moment ago, so that the assets of a type created since are not left out)."""
+        types = self.lookups.directory("entity-types", fresh=kind == "Asset" and self.lookups.age(
+            "entity-types") > REREAD_AFTER)
         if kind == "Asset":
             return sorted(i for i, t in types.items() if t.get("name") not in KIND_OF_TYPE)
         return sorted(i for i, t in types.items() if t.get("name") == kind)
 
     def _visible_projects(self) -> set[str]:
-        return set(self.lookups.directory("projects"))
+        """The projects this account sees (read again unless read a moment ago: per-project reads must not
+        leave out a project created since)."""
+        return set(self.lookups.directory("projects", fresh=self.lookups.age("projects") > REREAD_AFTER))
 
     def _closed_status_ids(self) -> set[str]:
         statuses = self.lookups.directory("project-status")
         return {i for i, s in statuses.items() if str(s.get("name", "")).lower() == "closed"}
 
     def _closed_projects(self) -> set[str]:
-        """Ids of the closed projects (read afresh: a project opened a moment ago counts)."""
+        """Ids of the closed projects (a project created since the list was read is open, as new ones are)."""
         status = self._closed_status_ids()
-        projects = self.lookups.directory("projects", fresh=True)
+        projects = self.lookups.directory("projects")
         return {i for i, p in projects.items() if p.get("project_status_id") in status}
 
     def refuse(self, route: str) -> None:
