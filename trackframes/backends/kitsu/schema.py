@@ -37,7 +37,7 @@ from ...schema import FieldKind, FieldSpec
 from ...suggest import hint, suggest
 from .models import MODELS, Column
 
-__all__ = ["ID_SPEC", "CUSTOM_KINDS", "model_specs", "custom_specs", "resolve", "check_entity", "targets_of"]
+__all__ = ["ID_SPEC", "CUSTOM_KINDS", "data_type_kinds", "model_specs", "custom_specs", "resolve", "check_entity", "targets_of"]
 
 ID_SPEC = FieldSpec("id", FieldKind.TEXT, "UUID", "Id", editable=False, mandatory=True)
 
@@ -85,6 +85,21 @@ def _model_specs(entity: str) -> dict[str, FieldSpec]:
             valid_values=col.values, editable=col.name not in ("created_at", "updated_at"),
             extra={"wire": col.wire, "derived": True} if col.derived else {"wire": col.wire})
     return specs
+
+
+def data_type_kinds() -> dict[str, FieldKind]:
+    """Every ``data_type`` a Kitsu field spec can have, and its kind (docs/dtypes.md lists them).
+
+    >>> data_type_kinds()["DateTime (day)"].value, data_type_kinds()["metadata taglist"].value
+    ('date', 'tag_list')
+    """
+    out: dict[str, FieldKind] = {}
+    for entity in MODELS:
+        for spec in model_specs(entity).values():
+            out.setdefault(spec.data_type, spec.kind)
+    out.update({f"metadata {name}": kind for name, kind in CUSTOM_KINDS.items()})
+    out["metadata mixed"] = FieldKind.TEXT
+    return out
 
 
 def custom_specs(entity: str, descriptors: Iterable[Mapping[str, Any]]) -> dict[str, FieldSpec]:
