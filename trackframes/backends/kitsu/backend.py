@@ -56,7 +56,7 @@ class KitsuBackend:
     name = "kitsu"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
     id_kind = FieldKind.TEXT
-    capabilities = frozenset({Capability.READ, Capability.IDENTITY})
+    capabilities = frozenset({Capability.READ, Capability.SCHEDULE, Capability.IDENTITY})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport) -> None:
         self.settings = settings
@@ -154,7 +154,7 @@ class KitsuBackend:
             if name not in seen:
                 seen.add(name)
                 out.append(resolve(entity, name, self.fields))
-        return out
+        return _without_link_parts(out)
 
     # -- filters ---------------------------------------------------------------------------
     def check_filters(self, entity: str, filters: Any) -> Any:
@@ -223,8 +223,28 @@ class KitsuBackend:
                 "role": user.get("role"), "is_bot": bool(user.get("is_bot")),
                 "expires": claims.get("exp")}
 
+    # -- schedules (see schedule.py) ---------------------------------------------------------
+    def schedule_fields(self) -> Any:
+        """The fields behind the canonical ``tasks()`` and ``timelogs()`` frames."""
+        from .schedule import schedule_fields
+
+        return schedule_fields(self)
+
+    def work_day_rules(self, start: Any, end: Any, project_id: Any = None, user_id: Any = None) -> list[dict[str, Any]]:
+        """Work-day rules from ``start`` to ``end`` (dates, inclusive): Monday to Friday, less day-offs."""
+        from .schedule import work_day_rules
+
+        return work_day_rules(self, start, end, project_id, user_id)
+
     def close(self) -> None:
         self.transport.close()
+
+
+def _without_link_parts(specs: list[FieldSpec]) -> list[FieldSpec]:
+    """``specs`` less a dotted ``<link>.id``/``<link>.name`` whose link is there too: the link's own
+    columns already hold it (and two columns cannot share a name)."""
+    links = {s.name for s in specs if s.kind is FieldKind.ENTITY}
+    return [s for s in specs if not (s.name.rpartition(".")[0] in links and s.name.rpartition(".")[2] in ("id", "name"))]
 
 
 def _display(name: str) -> str:

@@ -32,10 +32,13 @@ import pyarrow.compute as pc
 from ...schema import FieldKind, FieldSpec, UntypedValueWarning
 from .lookups import Lookups, route_of
 from .models import MODELS
+from .planned import planned_dates
 from .schema import targets_of
 
 __all__ = ["LINK", "Decoder", "custom_value", "timestamps", "wires_after"]
 
+#: Task's derived planned dates (see :mod:`.planned`).
+PLANNED = ("planned_start_date", "planned_due_date")
 LINK = pa.struct([("id", pa.string()), ("type", pa.string()), ("name", pa.string())])
 _UTC_MS = pa.timestamp("ms", tz="UTC")
 _TRUE = frozenset({"true", "1", "yes", "on", "y", "t"})
@@ -95,6 +98,7 @@ class Decoder:
         self.lookups = lookups
 
     def table(self, records: list[dict[str, Any]]) -> pa.Table:
+        self._planned: tuple[list[Any], list[Any]] | None = None
         ids = pa.array([r.get("id") for r in records], pa.string())
         names, arrays = ["id"], [ids]
         for spec in self.specs:
@@ -105,6 +109,10 @@ class Decoder:
     # -- one field ----------------------------------------------------------------------
     def column(self, spec: FieldSpec, records: list[dict[str, Any]]) -> pa.Array:
         parts = spec.name.split(".")
+        if spec.name in PLANNED and self.entity == "Task":
+            if self._planned is None:
+                self._planned = planned_dates(records, self.lookups)
+            return pa.array(self._planned[PLANNED.index(spec.name)], pa.string())
         if len(parts) == 1 or spec.name.startswith("data."):
             return self._typed(self.entity, spec, self._own(spec, records), records)
         return self._dotted(self.entity, spec, parts, records)
@@ -133,10 +141,17 @@ class Decoder:
             wire = link.extra.get("wire", here)
             ids = [r.get(wire) if r is not None else None for r in current_records]
             targets = targets_of(link)
-            found = self._records(targets, ids, wires_after(targets, rest[1:]))
+            typed_hop = len(rest) > 2 and rest[1] in targets and rest[1] in MODELS
+            after = rest[2:] if typed_hop else rest[1:]
+            found = self._records(targets, ids, wires_after(targets, after))
             current_records = [found.get(x) if isinstance(x, str) else None for x in ids]
             current = targets
             i += 1
+            if typed_hop:  # entity.Shot.parent: keep the records of that type only
+                current = (rest[1],)
+                current_records = [r if r is not None and _kind_of(r, targets, self.lookups) == rest[1] else None
+                                   for r in current_records]
+                i += 1
         last = _spec_on(current, here, custom=spec)
         values: list[Any] = []
         key = last.extra.get("key")

@@ -179,6 +179,22 @@ class Lookups:
                     cache.at[record["id"]] = now
         return len(records)
 
+    def project_rows(self, project: str, route: str) -> list[dict[str, Any]]:
+        """The records of ``/data/projects/<project>/<route>`` (kept for :data:`TTL` seconds)."""
+        key = f"projects/{project}/{route}"
+        now = self._clock()
+        with self._lock:
+            held = self._dirs.get(key)
+        if held is not None and now - held[0] < self.ttl:
+            return list(held[1].values())
+        records = self._fetch(key, {}, f"Reading the {route.replace('-', ' ')} of a project")
+        records = records if isinstance(records, list) else []
+        out = {r["id"]: r for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)}
+        with self._lock:
+            self.requests += 1
+            self._dirs[key] = (now, out)
+        return list(out.values())
+
     def _run(self, calls: list[Callable[[], list[dict[str, Any]]]]) -> list[list[dict[str, Any]]]:
         """The calls' results, ``concurrency`` at a time (the first error cancels the rest)."""
         if len(calls) == 1:

@@ -243,6 +243,8 @@ entity_id UUID -> Shot|Sequence|Episode|Asset|Edit|Concept
 assigner_id UUID -> Person
 assignees [] -> Person
 shotgun_id Integer
+planned_start_date Date:derived
+planned_due_date Date:derived
 """
 
 _PERSON = """

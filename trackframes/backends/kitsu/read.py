@@ -33,8 +33,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...answers import Malformed, Source, json_type, loads, reading
+from ...exceptions import AuthError
 from ...paging import Page
-from ...query.filters import Group
+from ...query.filters import Group, walk
 from ...schema import FieldSpec
 from ..base import Plan, Query
 from .decode import Decoder, wires_after
@@ -112,10 +113,12 @@ class Reader:
         self.backend = backend
         self.lookups = backend.lookups
         self.refused: set[str] = set()  # CRUD routes this account may not list
+        self.allowed: set[str] = set()
         self._lock = threading.Lock()
 
     # -- the plan ------------------------------------------------------------------------
-    def plan(self, query: Query) -> Plan:
+    def plan(self, query: Query, *, whole: bool = False) -> Plan:
+        """The plan of ``query`` (``whole``: records with every column, not only the query's fields)."""
         model = MODELS[query.entity]
         specs = self.backend.filter_specs(query.entity)
         native = query.filters if isinstance(query.filters, Native) else compile_filters(
@@ -141,7 +144,7 @@ class Reader:
         if query.retired:  # Zou deletes records for good: there are no retired records to read
             return Plan([], _nothing, total=0, assemble=assemble)
         try:
-            requests, check = self._requests(query, model, native, residual, specs)
+            requests, check = self._requests(query, model, native, residual, specs, whole)
         except _Empty:
             return Plan([], _nothing, total=0, assemble=assemble)
         source = {"call": f"Reading {query.entity}"}
@@ -162,15 +165,34 @@ class Reader:
 
         return Plan(requests, fetch, total=None, assemble=assemble, finish=finish)
 
+    def records(self, entity: str, tree: Group | None = None, *,
+                include_archived_projects: bool = True) -> list[dict[str, Any]]:
+        """The raw records of ``entity`` matching ``tree`` (every condition of which Zou answers exactly),
+        read like a query's, for the backend's own use (schedules, change feed)."""
+        from ...paging import fetch_pages
+        from .schema import ID_SPEC
+
+        tree = tree or Group("and", ())
+        specs = self.backend.filter_specs(entity)
+        native = compile_filters(tree, {**specs, **{c.path: specs[c.path] for c in walk(tree)}})
+        query = Query(entity, native, (ID_SPEC,), include_archived_projects=include_archived_projects)
+        plan = self.plan(query, whole=True)
+        out: dict[str, dict[str, Any]] = {}
+        for page in fetch_pages(plan.requests, plan.fetch, concurrency=self.backend.concurrency):
+            parsed, _ = plan.finish(page.data)
+            out.update((r["id"], r) for r in parsed.records)
+        return list(out.values())
+
     def _requests(self, query: Query, model: Model, native: Native, residual: Group,
-                  specs: Mapping[str, FieldSpec]) -> tuple[list[Request], Callable[[dict[str, Any]], bool]]:
+                  specs: Mapping[str, FieldSpec], whole: bool = False
+                  ) -> tuple[list[Request], Callable[[dict[str, Any]], bool]]:
         """The requests of a query and the check each raw record must pass."""
         params: dict[str, Any] = {k: (native.lists[k] if k in native.lists else v) for k, v in native.params.items()}
         local = native.local
         closed: set[str] = set()
         if not query.include_archived_projects:
             closed = self._closed_projects()
-        by_project = model.by_project or (model.project_route is not None and model.route in self.refused)
+        by_project = model.by_project or (model.project_route is not None and not self._may_list(model.route))
         if model.entity_table:
             _merge(params, "entity_type_id", self._kind_ids(model.name))
         if not by_project:
@@ -184,7 +206,7 @@ class Reader:
             _merge(params, "project_id", sorted(self._visible_projects() - closed))
         if model.relations:
             params["relations"] = "true"
-        fields = self._wires(model, query, local, specs)
+        fields = [] if whole else self._wires(model, query, local, specs)
         if fields:
             params["fields"] = ",".join(fields)
         projects = params.get("project_id")
@@ -287,7 +309,9 @@ class Reader:
                 continue
             head = spec.name.split(".")[0]
             own = model.get(head)
-            if head == "data":
+            if head in ("planned_start_date", "planned_due_date"):
+                wires += ["start_date", "due_date", "project_id", "task_type_id", "entity_id"]
+            elif head == "data":
                 wires.append("data")
             elif own is not None:
                 wires.append(own.wire)
@@ -327,10 +351,25 @@ class Reader:
         projects = self.lookups.directory("projects")
         return {i for i, p in projects.items() if p.get("project_status_id") in status}
 
-    def refuse(self, route: str) -> None:
-        """Remember that this account may not list ``/data/<route>`` (its project routes are used instead)."""
+    def _may_list(self, route: str) -> bool:
+        """Whether this account may list ``/data/<route>`` (Zou keeps some lists for admins): asked once,
+        with a one-record page; when refused, the project routes are read instead."""
         with self._lock:
-            self.refused.add(route)
+            if route in self.allowed:
+                return True
+            if route in self.refused:
+                return False
+        try:
+            self.backend.get_bytes(route, {"page": "1", "limit": "1"}, what=f"Checking access to {route}")
+        except AuthError as exc:
+            if exc.reason != "forbidden":
+                raise
+            with self._lock:
+                self.refused.add(route)
+            return False
+        with self._lock:
+            self.allowed.add(route)
+        return True
 
 
 def _spread(part: list[str], concurrency: int) -> list[list[str]]:

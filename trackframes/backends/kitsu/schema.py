@@ -160,8 +160,9 @@ def resolve(entity: str, name: str, fields_of: FieldsOf, *, allow_multi: bool = 
 
     ``data.<field>`` is a custom field, also at the end of a path. Each hop
     must be a link; a link to several types (``entity``) may be followed by a
-    field that any of them has. ``allow_multi`` lets a path go through a list
-    of links (filters only).
+    field that any of them has, or by one of its types, which keeps the links to
+    that type only (``entity.Shot.parent``: the sequence of a shot, nothing for
+    an asset). ``allow_multi`` lets a path go through a list of links (filters only).
     """
     if not isinstance(name, str) or not name or name.startswith(".") or name.endswith(".") or ".." in name:
         raise SchemaError(f"Field names must be non-empty text such as 'name' or 'project.name', not {name!r}.",
@@ -183,6 +184,9 @@ def resolve(entity: str, name: str, fields_of: FieldsOf, *, allow_multi: bool = 
                               f"Fetch {here!r} instead, then df.tf.explode({here!r}).", name=name, suggestions=[here])
         current = targets_of(spec)
         i += 1
+        if i < len(parts) - 1 and parts[i] in current and parts[i] in MODELS:  # a typed hop
+            current = (parts[i],)
+            i += 1
 
 
 def _field(entities: tuple[str, ...], name: str, fields_of: FieldsOf, path: str) -> FieldSpec:
