@@ -36,6 +36,7 @@ from ...suggest import hint, suggest
 from ...transport import HeaderAuth, Transport
 from ..base import Capability, EntityInfo, Plan, Query
 from .auth import make_token_provider, token_claims
+from .changes import Feed
 from .errors import is_token_refused, raise_for_response
 from .lookups import Lookups
 from .models import MODELS
@@ -56,7 +57,7 @@ class KitsuBackend:
     name = "kitsu"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
     id_kind = FieldKind.TEXT
-    capabilities = frozenset({Capability.READ, Capability.SCHEDULE, Capability.IDENTITY})
+    capabilities = frozenset({Capability.READ, Capability.SCHEDULE, Capability.CHANGE_FEED, Capability.IDENTITY})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport) -> None:
         self.settings = settings
@@ -67,6 +68,7 @@ class KitsuBackend:
         self.tokens = make_token_provider(transport, self.api, credential)
         self.lookups = Lookups(self.get_json, concurrency=settings.concurrency)
         self.reader = Reader(self)
+        self.feed = Feed(self)
         self._lock = threading.Lock()
         self._descriptors: list[dict[str, Any]] | None = None
         self._fields: dict[str, dict[str, FieldSpec]] = {}
@@ -222,6 +224,17 @@ class KitsuBackend:
         return {"id": user.get("id"), "email": user.get("email"), "name": user.get("full_name"),
                 "role": user.get("role"), "is_bot": bool(user.get("is_bot")),
                 "expires": claims.get("exp")}
+
+    # -- change feed (see changes.py) -------------------------------------------------------
+    def changed_since(self, entity: str, since: Any) -> Any:
+        """A filter of the records changed since ``since``, or ``None`` when the event log is out of reach."""
+        check_entity(entity)
+        return self.feed.changed_since(entity, since)
+
+    def deleted_since(self, entity: str, since: Any) -> Any:
+        """Ids of the records of ``entity`` deleted since ``since`` (Zou's event log)."""
+        check_entity(entity)
+        return self.feed.deleted_since(entity, since)
 
     # -- schedules (see schedule.py) ---------------------------------------------------------
     def schedule_fields(self) -> Any:

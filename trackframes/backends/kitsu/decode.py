@@ -230,7 +230,7 @@ class Decoder:
         names = [named[k][1] if k is not None and k in named else None for k in keys]
         return pa.StructArray.from_arrays([pa.array(keys, pa.string()), pa.array(types, pa.string()),
                                            pa.array(names, pa.string())], fields=list(LINK),
-                                          mask=pa.array([k is None for k in keys]))
+                                          mask=pa.array([k is None for k in keys], pa.bool_()))
 
     def _link_lists(self, spec: FieldSpec, lists: list[Any]) -> pa.Array:
         flat: list[str] = []
