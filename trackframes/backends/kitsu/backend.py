@@ -213,7 +213,8 @@ class KitsuBackend:
         return total
 
     def identity(self) -> dict[str, Any]:
-        """Who the connection acts as: ``GET /auth/authenticated`` (id, email, name, role, bot or not)."""
+        """Who the connection acts as: ``GET /auth/authenticated`` (id, email, name, role, bot or not;
+        ``sub`` and ``user_type`` name the account as the login form shows it)."""
         response = self.request("GET", "auth/authenticated", what="Reading who is signed in")
         with reading(Source("Reading who is signed in", "GET /auth/authenticated"), response.content):
             parsed = loads(response.content)
@@ -221,9 +222,10 @@ class KitsuBackend:
             if not isinstance(user, dict):
                 raise Malformed("JSON of the wrong shape (no \"user\" object)")
         claims = token_claims(self.tokens.identity_token())
-        return {"id": user.get("id"), "email": user.get("email"), "name": user.get("full_name"),
-                "role": user.get("role"), "is_bot": bool(user.get("is_bot")),
-                "expires": claims.get("exp")}
+        bot = bool(user.get("is_bot"))
+        return {"sub": user.get("email") or user.get("full_name"), "user_type": "bot" if bot else user.get("role"),
+                "id": user.get("id"), "email": user.get("email"), "name": user.get("full_name"),
+                "role": user.get("role"), "is_bot": bot, "expires": claims.get("exp")}
 
     # -- change feed (see changes.py) -------------------------------------------------------
     def changed_since(self, entity: str, since: Any) -> Any:
