@@ -71,6 +71,7 @@ class KitsuBackend:
         self.feed = Feed(self)
         self._lock = threading.Lock()
         self._descriptors: list[dict[str, Any]] | None = None
+        self._role: str | None = None
         self._fields: dict[str, dict[str, FieldSpec]] = {}
         session = getattr(transport, "session", None)
         if session is not None:
@@ -212,6 +213,17 @@ class KitsuBackend:
             total += parsed.rows
         return total
 
+    def role(self) -> str | None:
+        """The account's role in Zou (``admin``, ``manager``, ``supervisor``, ``user``, ``client``, ``vendor``),
+        asked once."""
+        with self._lock:
+            if self._role is not None:
+                return self._role or None
+        role = self.identity().get("role")
+        with self._lock:
+            self._role = role if isinstance(role, str) else ""
+        return role if isinstance(role, str) else None
+
     def identity(self) -> dict[str, Any]:
         """Who the connection acts as: ``GET /auth/authenticated`` (id, email, name, role, bot or not;
         ``sub`` and ``user_type`` name the account as the login form shows it)."""
@@ -223,6 +235,8 @@ class KitsuBackend:
                 raise Malformed("JSON of the wrong shape (no \"user\" object)")
         claims = token_claims(self.tokens.identity_token())
         bot = bool(user.get("is_bot"))
+        with self._lock:
+            self._role = user.get("role") if isinstance(user.get("role"), str) else ""
         return {"sub": user.get("email") or user.get("full_name"), "user_type": "bot" if bot else user.get("role"),
                 "id": user.get("id"), "email": user.get("email"), "name": user.get("full_name"),
                 "role": user.get("role"), "is_bot": bot, "expires": claims.get("exp")}

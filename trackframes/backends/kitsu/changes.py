@@ -72,7 +72,7 @@ class Feed:
                 if exc.reason != "forbidden":
                     raise
                 known = False
-            role = self.backend.identity().get("role") if known else None
+            role = self.backend.role() if known else None
             with self._lock:
                 self._readable, self._role = known, role
         if not known:

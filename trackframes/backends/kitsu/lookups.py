@@ -97,6 +97,7 @@ class Lookups:
         self._lock = threading.Lock()
         self._cache: dict[str, _Cached] = {}
         self._dirs: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
+        self._primed: dict[str, float] = {}
         self.requests = 0
 
     def clear(self) -> None:
@@ -104,6 +105,7 @@ class Lookups:
         with self._lock:
             self._cache.clear()
             self._dirs.clear()
+            self._primed.clear()
 
     # -- directories ------------------------------------------------------------------
     def directory(self, route: str, *, fresh: bool = False) -> dict[str, dict[str, Any]]:
@@ -165,10 +167,16 @@ class Lookups:
             hits.update(fetched)
         return hits
 
-    def prime(self, route: str, params: Mapping[str, str], what: str) -> int:
-        """Read records of ``route`` matching ``params`` into the cache (before they are asked for by id)."""
+    def prime(self, route: str, params: Mapping[str, str], what: str, *, path: str | None = None) -> int:
+        """Read records of ``route`` matching ``params`` into the cache (before they are asked for by id);
+        ``path`` reads them from another route that lists the same records. The same read is not made
+        again within :data:`TTL` seconds."""
         now = self._clock()
-        records = self._fetch(route, dict(params), what)
+        key = f"{path or route}?{sorted(params.items())}"
+        with self._lock:
+            if now - self._primed.get(key, float("-inf")) < self.ttl:
+                return 0
+        records = self._fetch(path or route, dict(params), what)
         records = records if isinstance(records, list) else []
         with self._lock:
             self.requests += 1
@@ -177,6 +185,7 @@ class Lookups:
                 if isinstance(record, dict) and isinstance(record.get("id"), str):
                     cache.records[record["id"]] = record
                     cache.at[record["id"]] = now
+            self._primed[key] = now
         return len(records)
 
     def project_rows(self, project: str, route: str) -> list[dict[str, Any]]:
