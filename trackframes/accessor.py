@@ -37,6 +37,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from .exceptions import SchemaError
+from .values import plain_id
 
 __all__ = ["TrackframesAccessor", "register_site", "registered_site"]
 
@@ -99,7 +100,7 @@ class TrackframesAccessor:
         One ``find`` per linked type per chunk of ids (``id in [...]``, at most
         ``chunk_size`` ids, default and cap: the site's page size), run
         concurrently. A field may exist on only some of the linked types (a
-        Shot's ``sg_sequence`` for tasks on shots and assets); the other rows
+        field of shots only, for tasks on shots and assets); the other rows
         get nulls. Returns a new frame; the provenance notes the expansion.
         """
         df = self._df
@@ -120,7 +121,7 @@ class TrackframesAccessor:
                     specs.append(site.backend.resolve_fields(kind, [name])[-1])
                 except SchemaError as exc:
                     errors.setdefault(name, exc)
-            keys = sorted({int(i) for i in ids[(types == kind).fillna(False).astype(bool)].dropna()})
+            keys = sorted({plain_id(i) for i in ids[(types == kind).fillna(False).astype(bool)].dropna()})
             per_type[kind] = (specs, keys)
         for name in wanted:
             if not any(any(s.name == name for s in specs) for specs, _ in per_type.values()) and per_type:
@@ -139,8 +140,9 @@ class TrackframesAccessor:
     def _link_ids(self, field: str) -> pd.Series:
         df = self._df
         column = f"{field}.id"
-        if column in df.columns:
-            return df[column].astype("Int64")
+        if column in df.columns:  # ids stay of their kind: whole numbers, or text (UUIDs)
+            ids = df[column]
+            return ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype("Int64")
         if field in df.columns and _is_list(df[field]):
             raise ValueError(f"{field!r} holds several links per row: use df.tf.explode({field!r}) first, "
                              f"then expand {field!r}.")
@@ -166,7 +168,7 @@ class TrackframesAccessor:
                              f"{column!r} column and the link may point at several types.")
         return pd.Series([kind] * len(df), index=df.index, dtype="object").where(ids.notna(), None)
 
-    def _fetch(self, site: Any, per_type: dict[str, tuple[list[Any], list[int]]], chunk: int,
+    def _fetch(self, site: Any, per_type: dict[str, tuple[list[Any], list[Any]]], chunk: int,
                wanted: list[str]) -> pd.DataFrame | None:
         from .frames import empty_table, to_pandas
         from .schema import columns_for
@@ -174,7 +176,7 @@ class TrackframesAccessor:
         jobs = [(kind, specs, keys[i:i + chunk]) for kind, (specs, keys) in per_type.items() if specs
                 for i in range(0, len(keys), chunk)]
 
-        def fetch(job: tuple[str, list[Any], list[int]]) -> pd.DataFrame:
+        def fetch(job: tuple[str, list[Any], list[Any]]) -> pd.DataFrame:
             kind, specs, keys = job
             return site.find(kind, [["id", "in", keys]], [s.name for s in specs], limit=len(keys), progress=False)
 
@@ -188,7 +190,7 @@ class TrackframesAccessor:
         for kind, (specs, _) in per_type.items():
             if not specs:
                 continue
-            template = to_pandas(empty_table([s for s in specs]), specs)
+            template = to_pandas(empty_table(specs, id_kind=site.id_kind), specs)
             frames = [template] + parts.get(kind, [])
             table = _concat(frames).drop_duplicates("id")
             table.index = [f"{kind}:{i}" for i in table["id"]]
@@ -207,7 +209,7 @@ class TrackframesAccessor:
     def explode(self, field: str) -> pd.DataFrame:
         """One row per linked entity (or tag) of list column ``field``.
 
-        Links become ``<field>.id`` (Int64), ``<field>.type`` (category) and
+        Links become ``<field>.id`` (Int64, or string for text ids), ``<field>.type`` (category) and
         ``<field>.name`` (string) in place of the list column; tags become one
         text column. Rows with an empty list keep one row of nulls; the index
         repeats like ``DataFrame.explode``.
@@ -238,8 +240,9 @@ class TrackframesAccessor:
             for part in ("id", "type", "name"):
                 child = pc.struct_field(values, part) if values.type.get_field_index(part) >= 0 else \
                     pa.nulls(len(values), pa.string())
-                if part == "id":
-                    new[f"{field}.id"] = pd.array(child.to_pylist(), dtype="Int64")
+                if part == "id":  # whole numbers, or text (UUIDs)
+                    text = pa.types.is_string(child.type) or pa.types.is_large_string(child.type)
+                    new[f"{field}.id"] = pd.array(child.to_pylist(), dtype=pd.StringDtype() if text else "Int64")
                 elif part == "type":
                     new[f"{field}.type"] = pd.Categorical(child.to_pylist())
                 else:
@@ -276,8 +279,8 @@ class TrackframesAccessor:
 
         >>> import pandas as pd
         >>> df = pd.DataFrame({"when": pd.to_datetime(["2026-07-01 12:00"], utc=True),
-        ...                    "who": pd.Series([[{"id": 1, "type": "HumanUser", "name": "Ana"},
-        ...                                       {"id": 2, "type": "HumanUser", "name": "Bo"}]], dtype=object)})
+        ...                    "who": pd.Series([[{"id": 1, "type": "Person", "name": "Ana"},
+        ...                                       {"id": 2, "type": "Person", "name": "Bo"}]], dtype=object)})
         >>> df.tf.flat(tz="Europe/Paris").iloc[0].tolist()
         [Timestamp('2026-07-01 14:00:00'), 'Ana, Bo']
         """
@@ -326,7 +329,7 @@ def _is_list(series: pd.Series) -> bool:
 
 
 def _keys(types: pd.Series, ids: pd.Series) -> list[Any]:
-    return [f"{t}:{int(i)}" if t is not None and not pd.isna(i) else None for t, i in zip(types, ids)]
+    return [f"{t}:{plain_id(i)}" if t is not None and not pd.isna(i) else None for t, i in zip(types, ids)]
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

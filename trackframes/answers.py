@@ -10,13 +10,13 @@ bytes so that a login page is recognisable. Answers that may hold secrets (the
 token endpoint) are never echoed, unless they are an HTML page.
 
 >>> from trackframes.answers import Source, loads, reading
->>> src = Source("find('Task')", "POST /api/v1.1/entity/tasks/_search")
+>>> src = Source("find('Task')", "POST /api/tasks/query")
 >>> body = b"<html><head><title>Sign in to ACME proxy</title></head>"
 >>> with reading(src, body):
 ...     loads(body)
 Traceback (most recent call last):
 ...
-trackframes.exceptions.ProtocolError: find('Task'): the server answered POST /api/v1.1/entity/tasks/_search
+trackframes.exceptions.ProtocolError: find('Task'): the server answered POST /api/tasks/query
 with an HTML page, not the JSON the API promises. It starts: '<html><head><title>Sign in to ACME proxy</title></head>'
 (a proxy or a login page may be in the way).
 """

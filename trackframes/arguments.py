@@ -1,5 +1,7 @@
 """Checks of the plain keyword arguments of the reading API, before anything is sent.
 
+(``filters=`` and ``order=`` are parsed by :mod:`trackframes.query`.)
+
 Each check accepts the values a notebook naturally has (``np.int64(5)`` for a
 limit, a ``pd.Index`` of field names) and refuses the rest with one sentence
 that names the argument and the bad value:
@@ -11,12 +13,8 @@ that names the argument and the bad value:
 Traceback (most recent call last):
 ...
 TypeError: progress must be True, False or None (automatic), not 'no'.
->>> parse_order("-due_date, id")
-['-due_date', 'id']
->>> parse_order(["--content"])
-Traceback (most recent call last):
-...
-trackframes.exceptions.SchemaError: order item '--content' is not a field name with an optional leading '-' (descending). Did you mean '-content'?
+>>> check_fields(np.array(["code", "due_date"]))
+['code', 'due_date']
 >>> check_tz("europe/paris")
 Traceback (most recent call last):
 ...
@@ -29,12 +27,11 @@ import functools
 from datetime import tzinfo
 from typing import Any, Mapping
 
-from .exceptions import SchemaError
 from .suggest import hint, suggest
 from .values import INT64_MAX, plain, show
 
-__all__ = ["check_flag", "check_progress", "check_limit", "check_entity_name", "check_fields", "parse_order",
-           "check_tz", "convert_tz"]
+__all__ = ["check_flag", "check_progress", "check_limit", "check_entity_name", "check_fields", "check_tz",
+           "convert_tz"]
 
 
 def check_flag(name: str, value: Any) -> bool:
@@ -77,44 +74,13 @@ def check_fields(fields: Any) -> list[str] | str | None:
     if fields is None or isinstance(fields, str):
         return fields
     if isinstance(fields, Mapping) or not hasattr(fields, "__iter__"):
-        raise TypeError(f"fields must be a list of field names such as ['code', 'sg_status_list'], "
+        raise TypeError(f"fields must be a list of field names such as ['code', 'due_date'], "
                         f"not {show(fields)}.")
     names = [plain(f) for f in fields]
     for name in names:
         if not isinstance(name, str):
             raise TypeError(f"fields must be field names (text); {show(name)} in {show(names)} is not.")
     return names
-
-
-def parse_order(order: Any) -> list[str]:
-    """``order=`` → ``["-due_date", "id"]``: names, ``-`` for descending (shotgun_api3's dicts too)."""
-    if order is None:
-        return []
-    if isinstance(order, str):
-        order = [o for o in order.split(",") if o.strip()]
-    elif isinstance(order, Mapping) or not hasattr(order, "__iter__"):
-        raise TypeError(f"order must be a list of field names such as ['-due_date', 'id'], not {show(order)}.")
-    return [_order_item(item) for item in order]
-
-
-def _order_item(item: Any) -> str:
-    if isinstance(item, Mapping):  # shotgun_api3: {"field_name": "due_date", "direction": "desc"}
-        name, direction = item.get("field_name"), item.get("direction", "asc")
-        if not isinstance(name, str) or direction not in ("asc", "desc"):
-            raise TypeError(f"order item {show(dict(item))} must look like {{'field_name': 'due_date', "
-                            "'direction': 'asc' or 'desc'}.")
-        item = ("-" if direction == "desc" else "") + name
-    if not isinstance(item, str):
-        raise TypeError(f"order items must be field names such as 'due_date' or '-due_date' (descending), "
-                        f"not {show(item)}.")
-    text = item.strip()
-    name = text[1:].strip() if text.startswith("-") else text
-    if not name or name[0] in "-+" or any(c.isspace() for c in name):
-        fixed = "_".join(name.lstrip("-+ ").split())
-        suggestion = [("-" if text.startswith("-") else "") + fixed] if fixed else []
-        raise SchemaError(f"order item {item!r} is not a field name with an optional leading '-' "
-                          f"(descending).{hint(suggestion)}", name=item, suggestions=suggestion)
-    return ("-" if text.startswith("-") else "") + name
 
 
 @functools.lru_cache(maxsize=1)

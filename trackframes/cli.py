@@ -1,8 +1,9 @@
 """The ``trackframes`` command: ``demo``, ``sandbox``, ``export`` and ``sync``.
 
-``trackframes demo`` starts the embedded sandbox, fetches Tasks, Shots,
-Versions and TimeLogs into typed frames, prints a short overview and writes
-Parquet files into ``./trackframes-demo/``. ``trackframes sandbox`` runs the
+``trackframes demo`` starts the embedded sandbox, reads the canonical tasks
+and time-log frames (and the records its backend adds, such as shots and
+versions), prints a short overview and writes Parquet files into
+``./trackframes-demo/``. ``trackframes sandbox`` runs the
 sandbox server in the foreground.
 
 A failure ends with one line on stderr (``trackframes demo: ...``) and exit

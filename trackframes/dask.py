@@ -24,16 +24,16 @@ need trackframes installed and the dataset path readable (a shared disk).
 >>> import tempfile
 >>> from datetime import date
 >>> import trackframes as tf
->>> fields = ["content", "sg_status_list", "task_assignees", "due_date", "updated_at"]
+>>> fields = ["content", "project", "task_assignees", "due_date", "updated_at"]
 >>> with tf.sandbox.serve(scale=0.02, seed=1, today=date(2026, 3, 2)) as sb, tempfile.TemporaryDirectory() as tmp:
 ...     site = sb.connect(progress=False)
-...     _ = site.export("Task", f"{tmp}/tasks", fields=fields, partition_by="sg_status_list")
+...     _ = site.export("Task", f"{tmp}/tasks", fields=fields, partition_by="project.name")
 ...     tasks = tf.read_dask(f"{tmp}/tasks")
 ...     same_dtypes = dict(tasks.dtypes) == dict(site.find("Task", fields=fields).dtypes)
-...     in_progress = tf.read_dask(f"{tmp}/tasks", columns=["content"], filters=[("sg_status_list", "=", "ip")])
-...     got = in_progress.compute().sort_values("id", ignore_index=True)
-...     want = site.find("Task", [["sg_status_list", "is", "ip"]], ["content"])
->>> same_dtypes, tasks.npartitions > in_progress.npartitions, got.equals(want)
+...     one = tf.read_dask(f"{tmp}/tasks", columns=["content"], filters=[("project.name", "=", "Copper Sky")])
+...     got = one.compute().sort_values("id", ignore_index=True)
+...     want = site.find("Task", fields=["content"], project="Copper Sky")
+>>> same_dtypes, tasks.npartitions > one.npartitions, got.equals(want)
 (True, True, True)
 """
 

@@ -1,28 +1,28 @@
 """``trackframes demo``: the embedded sandbox end to end.
 
-Starts a sandbox, fetches Tasks, Shots, Versions and TimeLogs as typed frames
-(concurrently, with progress bars), prints a short overview, answers three
-scheduling questions (late sequences, over-booked users, bid against actual),
-and writes each frame as Parquet plus ``gantt.png``, ``utilization.png`` and
-``summary.csv`` into the output folder.
+Starts a sandbox, reads the canonical tasks and time-log frames
+(``site.tasks()``, ``site.timelogs()``, the same columns on every backend) and
+the records the backend adds for the demo (its SCHEDULE capability's
+``demo_queries()``: shots and versions on ShotGrid), prints a short overview,
+answers three scheduling questions (late sequences, over-booked users, bid
+against actual), and writes each frame as Parquet plus ``gantt.png``,
+``utilization.png`` and ``summary.csv`` into the output folder.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping, Sequence
 
-__all__ = ["run_demo", "DEMO_QUERIES"]
+__all__ = ["run_demo", "demo_queries", "overview"]
 
-#: entity -> fields fetched by the demo
-DEMO_QUERIES: dict[str, list[str]] = {
-    "Task": ["content", "entity", "step", "sg_status_list", "task_assignees", "start_date", "due_date",
-             "duration", "est_in_mins", "time_logs_sum", "project", "entity.Shot.sg_sequence"],
-    "Shot": ["code", "sg_sequence", "sg_status_list", "sg_cut_in", "sg_cut_out", "project"],
-    "Version": ["code", "entity", "sg_task", "user", "sg_status_list", "created_at", "project"],
-    "TimeLog": ["entity", "user", "date", "duration", "project"],
-}
+
+def demo_queries(site: Any) -> Mapping[str, tuple[str, Sequence[str]]]:
+    """The backend's extra demo frames: Parquet file stem → (entity, fields)."""
+    from .backends.base import Capability, require
+
+    return require(site.backend, Capability.SCHEDULE).demo_queries()
 
 
 def run_demo(output: Path, *, scale: float = 1.0, seed: int = 0, progress: bool | None = None,
@@ -39,15 +39,13 @@ def run_demo(output: Path, *, scale: float = 1.0, seed: int = 0, progress: bool 
     with sandbox.serve(scale=scale, seed=seed) as sb:
         site = sb.connect(progress=progress)
         write(f"Sandbox at {sb.url}\n\n")
-        frames = {}
-        for entity, fields in DEMO_QUERIES.items():
-            t0 = time.perf_counter()
-            table = site.find_arrow(entity, fields=fields)
-            pq.write_table(table, output / f"{_snake(entity)}s.parquet", compression="zstd")
-            frames[entity] = _to_frame(table, site, entity, fields)
-            write(f"{entity:8s} {table.num_rows:>8,d} rows  {table.num_columns:>3d} columns  "
-                  f"{time.perf_counter() - t0:6.2f} s\n")
-        write("\n" + overview(frames, today=site.today) + "\n")
+        tasks = _timed(write, "tasks", lambda: site.tasks(), lambda df: _write_frame(df, output / "tasks.parquet"))
+        logs = _timed(write, "time_logs", lambda: site.timelogs(),
+                      lambda df: _write_frame(df, output / "time_logs.parquet"))
+        for stem, (entity, fields) in demo_queries(site).items():
+            _timed(write, stem, lambda e=entity, f=fields: site.find_arrow(e, fields=list(f)),
+                   lambda table, s=stem: pq.write_table(table, output / f"{s}.parquet", compression="zstd"))
+        write("\n" + overview(tasks, logs, today=site.today) + "\n")
         write("\nScheduling questions:\n")
         from .schedule import schedule_report
 
@@ -63,38 +61,44 @@ def run_demo(output: Path, *, scale: float = 1.0, seed: int = 0, progress: bool 
     return 0
 
 
-def _to_frame(table: Any, site: Any, entity: str, fields: list[str]) -> Any:
-    from .frames import to_pandas
+def _timed(write: Callable[[str], Any], label: str, read: Callable[[], Any], save: Callable[[Any], Any]) -> Any:
+    """Read one frame (or table), save it, and print one line: rows, columns, seconds."""
+    t0 = time.perf_counter()
+    data = read()
+    save(data)
+    rows, columns = (data.num_rows, data.num_columns) if hasattr(data, "num_rows") else data.shape
+    write(f"{label:10s} {rows:>8,d} rows  {columns:>3d} columns  {time.perf_counter() - t0:6.2f} s\n")
+    return data
 
-    specs = site.backend.resolve_fields(entity, fields)
-    return to_pandas(table, specs)
+
+def _write_frame(df: Any, path: Path) -> None:
+    """A canonical frame as Parquet, with its provenance (``df.tf.to_parquet``)."""
+    df.tf.to_parquet(path)
 
 
-def overview(frames: dict[str, Any], today: Any = None) -> str:
-    """A short, tidy text overview of the demo frames (late against ``today``, by default the real date)."""
+def overview(tasks: Any, logs: Any, today: Any = None) -> str:
+    """A short, tidy text overview of the canonical frames (late against ``today``, by default the real date)."""
     import pandas as pd
 
-    tasks = frames["Task"]
-    logs = frames["TimeLog"]
     lines = ["Task columns and dtypes:"]
     width = max(len(c) for c in tasks.columns)
     for col, dtype in tasks.dtypes.items():
         lines.append(f"  {col:<{width}}  {dtype}")
     lines.append("")
     lines.append("Tasks by status:")
-    counts = tasks["sg_status_list"].value_counts(sort=False)
+    counts = tasks["status"].value_counts(sort=False)
     lines.append("  " + "  ".join(f"{k}={v}" for k, v in counts.items()))
     day = pd.Timestamp(today) if today is not None else pd.Timestamp.today().normalize()
-    late = tasks[(tasks["due_date"] < day) & ~tasks["sg_status_list"].isin(["fin", "omt"])]
-    lines.append(f"Late tasks (due before {day.date()}, not final): {len(late):,d}")
+    late = tasks[(tasks["due_date"] < day) & ~tasks["done"].fillna(False).astype(bool)]
+    lines.append(f"Late tasks (due before {day.date()}, not done): {len(late):,d}")
     if len(logs):
-        by_step = (tasks.set_index("id")["step.name"])
-        hours = logs.assign(step=logs["entity.id"].map(by_step)).groupby("step", observed=True)["duration"].sum() / 60
+        by_step = tasks.set_index("id")["step.name"]
+        hours = logs.assign(step=logs["task.id"].map(by_step)).groupby("step", observed=True)["minutes"].sum() / 60
         lines.append("Logged hours by step: " + ", ".join(f"{k} {v:,.0f}" for k, v in hours.sort_values().items()))
-    bid = tasks.groupby("step.name", observed=True)[["est_in_mins", "time_logs_sum"]].sum() / 60
+    bid = tasks.groupby("step.name", observed=True)[["estimate_minutes", "logged_minutes"]].sum() / 60
     lines.append("Bid vs logged hours by step:")
     for step, row in bid.iterrows():
-        lines.append(f"  {step:<10s} bid {row['est_in_mins']:>9,.0f} h  logged {row['time_logs_sum']:>9,.0f} h")
+        lines.append(f"  {step:<10s} bid {row['estimate_minutes']:>9,.0f} h  logged {row['logged_minutes']:>9,.0f} h")
     return "\n".join(lines)
 
 
@@ -109,12 +113,6 @@ def _write_without_charts(report: Any, output: Path, write: Any, error: ImportEr
               "(pip install matplotlib)\n")
         return {"summary": path}
     raise error  # another import failed: not ours to hide
-
-
-def _snake(entity: str) -> str:
-    from .backends.shotgrid.names import snake
-
-    return snake(entity)
 
 
 def _stdout() -> Any:

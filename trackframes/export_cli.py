@@ -2,8 +2,8 @@
 
 ::
 
-    trackframes export --entity Task --fields content,sg_status_list,due_date \\
-        --filter "sg_status_list in [\\"ip\\",\\"rev\\"]" --partition-by project.name -o out/tasks
+    trackframes export --entity Task --fields content,due_date,project \\
+        --filter "due_date greater_than 2026-01-01" --partition-by project.name -o out/tasks
     trackframes sync out/tasks --quiet          # from cron
 
 The site comes from the ``TRACKFRAMES_*`` environment variables (as for
@@ -94,7 +94,7 @@ def parse_filter(text: str) -> Any:
             raise ValueError(f"--filter {text!r} is not valid JSON: {exc}") from None
     parts = text.split(None, 2)
     if len(parts) != 3:
-        raise ValueError(f"--filter {text!r}: write 'FIELD RELATION VALUE', e.g. 'sg_status_list is ip'.")
+        raise ValueError(f"--filter {text!r}: write 'FIELD RELATION VALUE', e.g. 'content contains anim'.")
     field, relation, raw = parts
     try:
         value = json.loads(raw)

@@ -28,14 +28,17 @@ def shape_table(nested: pa.Table, specs: Sequence[FieldSpec]) -> pa.Table:
 
     Works column by column on the whole (possibly multi-chunk) table, so
     shaping many pages at once costs a handful of vectorised calls per column.
+    Ids (``id`` and the ids in links) take the type of the ``id`` spec's kind
+    (:func:`trackframes.schema.arrow_schema`): int64, or text for UUIDs.
     """
     schema = arrow_schema(list(specs))
+    ids = schema.field("id").type
     n = nested.num_rows
-    arrays: list[Any] = [_column(nested, "id", n, pa.int64())]
+    arrays: list[Any] = [_column(nested, "id", n, ids)]
     for spec in specs:
         if spec.name == "id":
             continue
-        arrays.extend(_shape(spec, _column(nested, spec.name, n, None), n))
+        arrays.extend(_shape(spec, _column(nested, spec.name, n, None), n, ids))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -48,13 +51,13 @@ def shape_batch(nested: pa.Table, specs: Sequence[FieldSpec]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.array([], f.type) for f in table.schema], schema=table.schema)
 
 
-def empty_table(specs: Sequence[FieldSpec]) -> pa.Table:
-    """A zero-row table with every column and the right types."""
-    return arrow_schema(list(specs)).empty_table()
+def empty_table(specs: Sequence[FieldSpec], *, id_kind: FieldKind | None = None) -> pa.Table:
+    """A zero-row table with every column and the right types (ids of ``id_kind``, see ``arrow_schema``)."""
+    return arrow_schema(list(specs), id_kind=id_kind).empty_table()
 
 
 def concat_tables(tables: Sequence[pa.Table], specs: Sequence[FieldSpec]) -> pa.Table:
-    """Stack typed tables (an empty, fully typed table when there are none)."""
+    """Stack typed tables (an empty, fully typed table when there are none: ids typed by ``specs``' id spec)."""
     tables = [t for t in tables if t.num_rows] or [empty_table(specs)]
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
@@ -97,11 +100,11 @@ def _column(table: pa.Table, name: str, n: int, typ: pa.DataType | None) -> Any:
     return pa.nulls(n, typ or pa.null())
 
 
-def _shape(spec: FieldSpec, col: pa.Array, n: int) -> list[pa.Array]:
+def _shape(spec: FieldSpec, col: pa.Array, n: int, id_type: pa.DataType) -> list[pa.Array]:
     kind = spec.kind
     if kind is FieldKind.ENTITY:
         col = _as_struct(col, ("id", "type", "name"), n)
-        ids = pc.cast(_child(col, "id", n), pa.int64())
+        ids = pc.cast(_child(col, "id", n), id_type)
         types = _dict(pc.cast(_child(col, "type", n), pa.string()))
         names = pc.cast(_child(col, "name", n), pa.string())
         return [ids, types, names]
@@ -116,9 +119,9 @@ def _shape(spec: FieldSpec, col: pa.Array, n: int) -> list[pa.Array]:
         return [_to_timestamp(spec, col)]
     if kind in (FieldKind.TEXT, FieldKind.JSON, FieldKind.UNKNOWN):
         return [_to_text(spec, col)]
-    from .schema import ARROW_TYPES
+    from .schema import ARROW_TYPES, entity_struct
 
-    target = ARROW_TYPES[kind]
+    target = pa.list_(entity_struct(id_type)) if kind is FieldKind.MULTI_ENTITY else ARROW_TYPES[kind]
     if col.type == target:
         return [col]
     try:

@@ -58,7 +58,11 @@ def require_matplotlib() -> Any:
 def human_label(column: str, frame: Any = None) -> str:
     """A reader's name for a column: ``"step.name"`` → ``"step"``, ``"entity.name"`` → ``"shot"``.
 
-    >>> human_label("sg_sequence.name"), human_label("step.name"), human_label("due_date")
+    A field of a frame read from a site is named by the site's display name for
+    it (``frame``'s provenance, while its site is open); other columns by their
+    words.
+
+    >>> human_label("sequence.name"), human_label("step.name"), human_label("due_date")
     ('sequence', 'step', 'due date')
     """
     if column == "entity.name":
@@ -69,8 +73,25 @@ def human_label(column: str, frame: Any = None) -> str:
     if column in _LABELS:
         return _LABELS[column]
     text = column[: -len(".name")] if column.endswith(".name") else column
-    text = text[3:] if text.startswith("sg_") else text
-    return text.replace("_", " ").replace(".", " ")
+    return _display_name(frame, text) or text.replace("_", " ").replace(".", " ")
+
+
+def _display_name(frame: Any, field: str) -> str | None:
+    """The site's display name of ``field`` of the frame's entity, lower-cased (``None`` when unknown)."""
+    prov = (getattr(frame, "attrs", None) or {}).get("trackframes") or {}
+    entity, url = prov.get("entity"), prov.get("site")
+    if not isinstance(entity, str) or not isinstance(url, str) or prov.get("kind") not in (None, "find"):
+        return None
+    from .accessor import registered_site
+
+    site = registered_site(url)
+    if site is None:
+        return None
+    try:
+        spec = site.field_specs(entity).get(field)
+    except Exception:  # a label is never worth a failed chart
+        return None
+    return spec.display_name.lower() if spec is not None and spec.display_name else None
 
 
 def _plural(word: str) -> str:

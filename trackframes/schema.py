@@ -8,13 +8,26 @@ derived from the Arrow types (see :func:`pandas_dtype`).
 >>> from trackframes.schema import FieldKind, FieldSpec, columns_for
 >>> [(c.name, str(c.type)) for c in columns_for(FieldSpec("entity", FieldKind.ENTITY, "entity"))]
 [('entity.id', 'int64'), ('entity.type', 'dictionary<values=string, indices=int32, ordered=0>'), ('entity.name', 'string')]
+
+Ids are typed by the backend's schema: the ``id`` spec's kind is ``INTEGER`` or
+``TEXT`` (UUIDs), and the ids inside links have the same type:
+
+>>> uuid_id = FieldSpec("id", FieldKind.TEXT, "id")
+>>> links = FieldSpec("assignees", FieldKind.MULTI_ENTITY, "multi_entity")
+>>> arrow_schema([uuid_id, links])
+id: string
+assignees: list<item: struct<id: string, type: string, name: string>>
+  child 0, item: struct<id: string, type: string, name: string>
+      child 0, id: string
+      child 1, type: string
+      child 2, name: string
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
@@ -23,6 +36,10 @@ __all__ = [
     "FieldKind",
     "FieldSpec",
     "ENTITY_STRUCT",
+    "ID_TYPES",
+    "id_type",
+    "id_kind_of",
+    "entity_struct",
     "URL_PARTS",
     "ARROW_TYPES",
     "columns_for",
@@ -82,7 +99,34 @@ class FieldSpec:
                          self.visible, self.description, self.extra)
 
 
-ENTITY_STRUCT = pa.struct([("id", pa.int64()), ("type", pa.string()), ("name", pa.string())])
+#: The Arrow type of ids of each id kind (a backend's ``id_kind``).
+ID_TYPES: dict[FieldKind, pa.DataType] = {FieldKind.INTEGER: pa.int64(), FieldKind.TEXT: pa.string()}
+
+
+def id_type(kind: FieldKind = FieldKind.INTEGER) -> pa.DataType:
+    """The Arrow type of ids of ``kind`` (``INTEGER``: int64, ``TEXT``: string)."""
+    try:
+        return ID_TYPES[FieldKind(kind)]
+    except (KeyError, ValueError):
+        raise ValueError(f"Ids are whole numbers or text: id kind {kind!r} is neither "
+                         f"(use FieldKind.INTEGER or FieldKind.TEXT).") from None
+
+
+def entity_struct(ids: pa.DataType = pa.int64()) -> pa.StructType:
+    """The ``struct<id, type, name>`` of one link, with ids of Arrow type ``ids``."""
+    return pa.struct([("id", ids), ("type", pa.string()), ("name", pa.string())])
+
+
+def id_kind_of(specs: Iterable["FieldSpec"], default: FieldKind = FieldKind.INTEGER) -> FieldKind:
+    """The id kind the ``id`` spec among ``specs`` gives, else ``default``."""
+    for spec in specs:
+        if spec.name == "id":
+            return spec.kind if spec.kind in ID_TYPES else default
+    return default
+
+
+#: A link with integer ids (see :func:`entity_struct` for other id types).
+ENTITY_STRUCT = entity_struct()
 URL_PARTS = ("name", "url", "content_type", "link_type")
 _CATEGORY = pa.dictionary(pa.int32(), pa.string())
 
@@ -109,22 +153,30 @@ _ENTITY_PARTS: tuple[tuple[str, pa.DataType], ...] = (
 )
 
 
-def columns_for(spec: FieldSpec) -> list[pa.Field]:
-    """The Arrow column(s) a field becomes, in order."""
+def columns_for(spec: FieldSpec, id_kind: FieldKind = FieldKind.INTEGER) -> list[pa.Field]:
+    """The Arrow column(s) a field becomes, in order (links hold ids of ``id_kind``)."""
+    ids = id_type(id_kind)
     if spec.kind is FieldKind.ENTITY:
-        return [pa.field(f"{spec.name}.{part}", typ) for part, typ in _ENTITY_PARTS]
+        return [pa.field(f"{spec.name}.{part}", ids if part == "id" else typ) for part, typ in _ENTITY_PARTS]
+    if spec.kind is FieldKind.MULTI_ENTITY:
+        return [pa.field(spec.name, pa.list_(entity_struct(ids)))]
     if spec.kind is FieldKind.URL:
         return [pa.field(f"{spec.name}.{part}", pa.string()) for part in URL_PARTS]
     return [pa.field(spec.name, ARROW_TYPES[spec.kind])]
 
 
-def arrow_schema(specs: list[FieldSpec]) -> pa.Schema:
-    """The frame's Arrow schema: ``id`` first, then each field's columns in order."""
-    cols = [pa.field("id", pa.int64())]
+def arrow_schema(specs: Sequence[FieldSpec], *, id_kind: FieldKind | None = None) -> pa.Schema:
+    """The frame's Arrow schema: ``id`` first, then each field's columns in order.
+
+    The ids (``id`` and those in links) are of ``id_kind``, by default the kind
+    of the ``id`` spec among ``specs`` (integers when there is none).
+    """
+    kind = id_kind if id_kind is not None else id_kind_of(specs)
+    cols = [pa.field("id", id_type(kind))]
     for spec in specs:
         if spec.name == "id":
             continue
-        cols.extend(columns_for(spec))
+        cols.extend(columns_for(spec, kind))
     return pa.schema(cols)
 
 

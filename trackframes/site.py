@@ -4,12 +4,17 @@
 fetch plan, runs it through the paging engine (pages are typed as they
 arrive, in the worker threads), then orders, limits and converts the result.
 
+Filters and order are parsed once into the neutral query model
+(:mod:`trackframes.query`); the backend checks them against its schema and
+sends what its server can evaluate, and the site applies the rest with the
+local engine (:mod:`trackframes.engine`) before ordering, limiting and counting.
+
 >>> import trackframes as tf
 >>> with tf.sandbox.serve(scale=0.02, seed=1) as sb:
 ...     site = sb.connect(progress=False)
-...     df = site.find("Shot", [["sg_status_list", "is_not", "omt"]], ["code", "sg_sequence"], limit=5)
+...     df = site.find("Task", [["due_date", "is_not", None]], ["content", "due_date", "project"], limit=5)
 ...     list(df.columns)
-['id', 'code', 'sg_sequence.id', 'sg_sequence.type', 'sg_sequence.name']
+['id', 'content', 'due_date', 'project.id', 'project.type', 'project.name']
 """
 
 from __future__ import annotations
@@ -25,13 +30,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import frames
-from .arguments import (check_entity_name, check_fields, check_flag, check_limit, check_progress, check_tz,
-                        convert_tz, parse_order)
+from .arguments import check_flag, check_progress, check_tz, convert_tz
 from .backends.base import Backend, Capability, EntityInfo, Plan, Query, require
 from .calls import current_call, keep_call, names_call
-from .exceptions import SchemaError
 from .io import ExportResult
 from .paging import Page, RowCountWarning, Workers, fetch_pages
+from .queries import build_query, finish_batches, finish_table, relative_now
 from .schema import FieldKind, FieldSpec, arrow_schema
 
 __all__ = ["Site"]
@@ -66,6 +70,11 @@ class Site:
     def capabilities(self) -> frozenset[Capability]:
         """What this site's backend can do (``Capability.SUMMARIZE``, ...); see :mod:`trackframes.backends.base`."""
         return frozenset(getattr(self.backend, "capabilities", frozenset({Capability.READ})))
+
+    @property
+    def id_kind(self) -> FieldKind:
+        """The kind of this site's record ids: ``FieldKind.INTEGER``, or ``FieldKind.TEXT`` (UUIDs)."""
+        return FieldKind(self.backend.id_kind)
 
     def __enter__(self) -> "Site":
         return self
@@ -122,7 +131,7 @@ class Site:
         zone = check_tz(tz)
         query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
                                        project=project, progress=progress)
-        table = self._fetch_table(query, out_specs, progress)
+        table = self._fetch(query, out_specs, progress)
         df = frames.to_pandas(table, out_specs)
         df.attrs["trackframes"] = self._provenance(query, out_specs, filters)
         if zone is not None:
@@ -137,7 +146,7 @@ class Site:
         """Like :meth:`find` but returns the typed ``pyarrow.Table``."""
         query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
                                        project=project, progress=progress)
-        table = self._fetch_table(query, out_specs, progress)
+        table = self._fetch(query, out_specs, progress)
         meta = {b"trackframes": _json(self._provenance(query, out_specs, filters))}
         return table.replace_schema_metadata(meta)
 
@@ -157,7 +166,10 @@ class Site:
         """Typed record batches, one per page, in the order pages arrive (memory stays bounded)."""
         query, out_specs = self._query(entity, filters, fields, None, None, include_archived_projects, retired,
                                        project=project, progress=progress)
-        return keep_call(self._batches(query, progress))
+        batches = self._batches(query, progress)
+        if query.residual.items:
+            batches = finish_batches(batches, query, out_specs, self._now())
+        return keep_call(batches)
 
     def _batches(self, query: Query, progress: bool | None) -> Iterator[pa.RecordBatch]:
         for page in self._pages(query, progress):
@@ -166,9 +178,11 @@ class Site:
     @names_call
     def count(self, entity: str, filters: Filters = None, *, project: Any = None,
               include_archived_projects: bool = False, retired: bool = False) -> int:
-        """How many records match, counted by the server."""
-        query, _ = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired,
-                               project=project)
+        """How many records match, counted by the server (by the site when part of the filter runs locally)."""
+        query, out_specs = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired,
+                                       project=project)
+        if query.residual.items:
+            return self._fetch(query, out_specs, False).num_rows
         return self.backend.count(query)
 
     # -- shortcuts (trackframes.shortcuts, backends/<name>/search.py) ------------------------------------------
@@ -299,37 +313,23 @@ class Site:
     def _query(self, entity: str, filters: Filters, fields: Fields, order: Order, limit: Any,
                include_archived_projects: bool, retired: bool, *, project: Any = None,
                progress: Any = None) -> tuple[Query, list[FieldSpec]]:
-        """Check every argument (nothing is sent but schema reads and a project lookup); build the query."""
-        entity = check_entity_name(entity)
-        limit = check_limit(limit)
-        check_progress(progress)
-        include_archived_projects = check_flag("include_archived_projects", include_archived_projects)
-        retired = check_flag("retired", retired)
-        order = parse_order(order)
-        fields = check_fields(fields)
-        normal = self.backend.check_filters(entity, filters)
-        out_specs = self.backend.resolve_fields(entity, fields)
-        specs = list(out_specs)
-        have = {s.name for s in specs}
-        for item in order:  # order by a field that was not asked for: fetch it, drop it later
-            name = item.lstrip("-")
-            spec = next((s for s in specs if s.name == name), None)
-            if spec is None:
-                spec = self.backend.resolve_fields(entity, [name])[-1]
-            if spec.kind is FieldKind.MULTI_ENTITY:
-                raise SchemaError(f"Cannot order by {name!r}: it is a multi-entity field.", name=name)
-            if name not in have:
-                specs.append(spec)
-                have.add(name)
-        if project is not None:  # the schema allows it: now look the project up
-            from .shortcuts import project_condition, project_field, project_link
+        """Check every argument (nothing is sent but schema reads and a project lookup); build the query.
 
-            field = project_field(self, entity)
-            link = project_link(self, project, include_archived_projects=include_archived_projects)
-            normal = self.backend.check_filters(
-                entity, {"logical_operator": "and", "conditions": [normal, project_condition(field, link)]})
-        query = Query(entity, normal, tuple(specs), tuple(order), limit, include_archived_projects, retired)
-        return query, out_specs
+        See :func:`trackframes.queries.build_query`: the filters are parsed once, checked by the
+        backend and split into what it sends and the residual the site applies (:meth:`_fetch`).
+        """
+        return build_query(self, entity, filters, fields, order, limit, include_archived_projects, retired,
+                           project=project, progress=progress)
+
+    def _now(self) -> datetime | None:
+        """The instant relative dates are measured from: now, on the site's ``today`` when it is set."""
+        return relative_now(self._today)
+
+    def _fetch(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
+        """The query's typed table: fetched, then its residual applied (:func:`trackframes.queries.finish_table`)."""
+        if not query.residual.items:
+            return self._fetch_table(query, out_specs, progress)
+        return finish_table(self._fetch_table(query, list(query.fields), progress), query, out_specs, self._now())
 
     def _pages(self, query: Query, progress: bool | None, plan: Plan | None = None) -> Iterator[Page[Any]]:
         """Typed record batches, one per page, as pages arrive (each finished in its fetching thread)."""
@@ -378,7 +378,7 @@ class Site:
                 results.append((key, parsed))
                 if more is not None:
                     follow_ups.append(more)
-        if follow_ups:  # full pages from a server that does not say links.next
+        if follow_ups:  # full pages from a server that does not link the next page
             results += self._collect(plan, follow_ups, bar)
         return results
 
@@ -421,7 +421,7 @@ class Site:
             "site": self.url,
             "backend": self.backend.name,
             "entity": query.entity,
-            "filters": query.filters,
+            "filters": query.tree.to_dict(),
             "fields": [s.name for s in out_specs if s.name != "id"],
             "order": list(query.order),
             "limit": query.limit,

@@ -11,12 +11,13 @@ records matching a filter, optionally grouped, and returns a tidy
   ``duration_sum``, ``due_date_latest``), typed to fit the summary;
 * the overall summaries in ``df.attrs["total"]``, keyed by the same names.
 
-The vocabulary of summary and grouping types is ShotGrid's (the neutral one,
-like the filter syntax). A backend provides
+The vocabulary of summary and grouping types is the public one, like the
+filter syntax. A backend with the SUMMARIZE capability provides
 ``summarize(entity, filters, summaries, grouping, *, include_archived_projects)``
-returning a :class:`SummaryResult`; it validates the types against its own
-field data types before sending anything (for ShotGrid see
-:mod:`trackframes.backends.shotgrid.summaries`).
+(``filters`` checked by its ``check_filters``) returning a :class:`SummaryResult`;
+it validates the types against its own field data types before sending anything.
+Without that capability, or when part of the filter runs locally, the local
+engine (:mod:`trackframes.engine`) summarizes the matching records.
 
 :func:`summary_frame` is the pure part: a :class:`SummaryResult` plus the
 fields' specs → the frame. See ``docs/summaries.md``.
@@ -40,12 +41,16 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .backends.base import (CLUSTERED_DATES, GROUPING_TYPES, SUMMARY_TYPES, Capability, Grouping, Summary,
                             SummaryGroup, SummaryResult, has, require)
+from .queries import split_query
+from .query.filters import parse_filters
 from .query.summaries import parse_grouping, parse_summaries
 from .exceptions import SchemaError
 from .schema import FieldKind, FieldSpec, dtype_name
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .query.filters import Group
 
 __all__ = [
     "SUMMARY_TYPES",
@@ -84,19 +89,21 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     backend = site.backend
     wanted = parse_summaries(summaries)
     levels = parse_grouping(grouping)
-    normal = backend.check_filters(entity, filters)
+    checked = backend.check_filters(entity, parse_filters(filters))
     specs = _specs(backend, entity, [s.field for s in wanted] + [g.field for g in levels])
-    if has(backend, Capability.SUMMARIZE):
-        result = backend.summarize(entity, normal, wanted, levels, include_archived_projects=include_archived_projects)
+    _, residual = split_query(backend, entity, checked.tree)
+    if has(backend, Capability.SUMMARIZE) and not residual.items:
+        result = backend.summarize(entity, checked, wanted, levels,
+                                   include_archived_projects=include_archived_projects)
     else:  # fetch the fields and summarize them here, with the same semantics
-        result = _local(site, entity, filters, wanted, levels, specs, include_archived_projects)
+        result = _local(site, entity, checked.tree, wanted, levels, specs, include_archived_projects)
     df = summary_frame(result, wanted, levels, specs)
     df.attrs["trackframes"] = {
         "site": site.url,
         "backend": backend.name,
         "entity": entity,
         "kind": "summary",
-        "filters": normal,
+        "filters": checked.tree.to_dict(),
         "summaries": [[s.field, s.type] + ([s.value] if s.value is not None else []) for s in wanted],
         "grouping": [[g.field, g.type, g.direction] for g in levels],
         "include_archived_projects": include_archived_projects,
@@ -106,7 +113,7 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
     return df
 
 
-def _local(site: Any, entity: str, filters: Any, wanted: list[Summary], levels: list[Grouping],
+def _local(site: Any, entity: str, filters: Group, wanted: list[Summary], levels: list[Grouping],
            specs: dict[str, FieldSpec], include_archived_projects: bool) -> SummaryResult:
     """Summaries computed by :mod:`trackframes.engine` over the matching records' fields."""
     from . import engine
@@ -510,12 +517,12 @@ def schema_frame(site: Any, entity: str, project: Any = None) -> pd.DataFrame:
     return df
 
 
-def _project_id(site: Any, project: Any) -> int | None:
+def _project_id(site: Any, project: Any) -> Any:
     if project is None:
         return None
     from .schedule import record_id
 
-    return record_id(site, "Project", project)
+    return record_id(site, site.backend.directory().project_entity, project)
 
 
 def _backend_call(site: Any, method: str, *args: Any) -> Any:

@@ -10,13 +10,13 @@ or refuses it with a sentence that names the field and the bad value:
 >>> due = FieldSpec("due_date", FieldKind.DATE, "date")
 >>> scalar(due, pd.Timestamp("2026-03-02 17:30"), where="['due_date', 'is', ...]")
 '2026-03-02'
->>> cut_in = FieldSpec("sg_cut_in", FieldKind.INTEGER, "number")
->>> scalar(cut_in, np.int64(1001), where="['sg_cut_in', 'is', ...]")
+>>> cut_in = FieldSpec("cut_in", FieldKind.INTEGER, "number")
+>>> scalar(cut_in, np.int64(1001), where="['cut_in', 'is', ...]")
 1001
->>> scalar(cut_in, "1", where="['sg_cut_in', 'is', ...]")
+>>> scalar(cut_in, "1", where="['cut_in', 'is', ...]")
 Traceback (most recent call last):
 ...
-trackframes.exceptions.SchemaError: ['sg_cut_in', 'is', ...]: '1' is text, but 'sg_cut_in' is a number field; write 1 without quotes.
+trackframes.exceptions.SchemaError: ['cut_in', 'is', ...]: '1' is text, but 'cut_in' is a number field; write 1 without quotes.
 
 Missing values: ``None``, ``pd.NA`` and ``pd.NaT`` are ``None`` (an empty field).
 A float NaN or an infinity is refused, because JSON has neither and they would be
@@ -37,7 +37,8 @@ from .exceptions import SchemaError
 from .schema import FieldKind, FieldSpec
 from .suggest import hint, suggest
 
-__all__ = ["INT64_MAX", "is_missing", "show", "scalar", "items", "link", "links_from", "plain"]
+__all__ = ["INT64_MAX", "is_missing", "missing_in_pandas", "show", "finite", "scalar", "items", "link", "links_from",
+           "plain", "plain_id"]
 
 INT64_MAX = 2**63 - 1
 
@@ -83,26 +84,62 @@ def plain(value: Any) -> Any:
     return value
 
 
+def plain_id(value: Any) -> Any:
+    """An id as a plain Python value: whole numbers (numpy's, integral floats) as ``int``, text as ``str``.
+
+    >>> import numpy as np
+    >>> plain_id(np.int64(7)), plain_id(7.0), plain_id("5f1c-9a")
+    (7, 7, '5f1c-9a')
+    """
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"An id is a whole number or text, not {value!r}.")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"An id is a whole number or text, not {value!r}.")
+
+
 def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def finite(value: float, where: str, name: str) -> float:
+    """``value`` when it is a finite number; NaN and infinities are refused (JSON has neither).
+
+    >>> finite(float("nan"), "['cut_in', 'is', nan]", "cut_in")
+    Traceback (most recent call last):
+    ...
+    trackframes.exceptions.SchemaError: ['cut_in', 'is', nan]: NaN is not a value that can be sent (it would become null); use None to match an empty field.
+    """
+    if math.isnan(value):
+        raise SchemaError(f"{where}: NaN is not a value that can be sent (it would become null); "
+                          "use None to match an empty field.", name=name)
+    if math.isinf(value):
+        raise SchemaError(f"{where}: {value!r} (infinity) cannot be sent; leave the condition out or use a "
+                          "finite bound.", name=name)
+    return value
+
+
 def _check_number(value: Any, spec: FieldSpec, where: str) -> Any:
     if isinstance(value, float):
-        if math.isnan(value):
-            raise SchemaError(f"{where}: NaN is not a value that can be sent (it would become null); "
-                              "use None to match an empty field.", name=spec.name)
-        if math.isinf(value):
-            raise SchemaError(f"{where}: {value!r} (infinity) cannot be sent; leave the condition out or use a "
-                              "finite bound.", name=spec.name)
+        finite(value, where, spec.name)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64_MAX:
         raise SchemaError(f"{where}: {show(value)} is out of range; whole numbers must fit in 64 bits "
                           f"(at most {INT64_MAX}).", name=spec.name)
     return value
 
 
-def scalar(spec: FieldSpec, value: Any, *, where: str, relation: str = "is") -> Any:
-    """One value for ``spec``, as the API takes it (``None`` stays ``None``; callers decide if it is allowed)."""
+def scalar(spec: FieldSpec, value: Any, *, where: str, relation: str = "is",
+           id_kind: FieldKind = FieldKind.INTEGER) -> Any:
+    """One value for ``spec``, as the API takes it (``None`` stays ``None``; callers decide if it is allowed).
+
+    ``id_kind`` is the kind of the ids in links (see :func:`link`).
+    """
     value = plain(value)
     if is_missing(value):
         return None
@@ -129,7 +166,7 @@ def scalar(spec: FieldSpec, value: Any, *, where: str, relation: str = "is") -> 
             raise _wrong(spec, value, where, "text", example=repr(str(value)))
         return value
     if kind in (FieldKind.ENTITY, FieldKind.MULTI_ENTITY):
-        return link(spec, value, where=where)
+        return link(spec, value, where=where, id_kind=id_kind)
     return _json_safe(spec, value, where)
 
 
@@ -258,13 +295,38 @@ def _frame_entity(obj: Any) -> str | None:
     return entity if isinstance(entity, str) else None
 
 
-def _example(spec: FieldSpec) -> str:
+def _example(spec: FieldSpec, id_kind: FieldKind = FieldKind.INTEGER) -> str:
     kind = spec.valid_types[0] if spec.valid_types else "Shot"
-    return f"{{'type': {kind!r}, 'id': 12}}"
+    rid = "'9f3c2a1e-...'" if id_kind is FieldKind.TEXT else "12"
+    return f"{{'type': {kind!r}, 'id': {rid}}}"
 
 
-def link(spec: FieldSpec, value: Any, *, where: str, default_type: str | None = None) -> dict[str, Any] | None:
-    """A ``{"type", "id"}`` link from a dict, a frame row (Series with ``id``) or, with a known type, an id."""
+def _link_id(spec: FieldSpec, value: Mapping[str, Any], rid: Any, where: str, id_kind: FieldKind) -> Any:
+    """The id of a link, of the backend's id kind: a whole number (64 bits), or non-empty text."""
+    if id_kind is FieldKind.TEXT:
+        if not isinstance(rid, str) or not rid:
+            raise SchemaError(f"{where}: the link {show(dict(value))} for {spec.name!r} needs a text id, "
+                              f"not {show(rid)}; write it as {_example(spec, id_kind)}.", name=spec.name)
+        return rid
+    if isinstance(rid, float) and rid.is_integer():
+        rid = int(rid)
+    if isinstance(rid, bool) or not isinstance(rid, int):
+        raise SchemaError(f"{where}: the link {show(dict(value))} for {spec.name!r} needs a whole-number id, "
+                          f"not {show(rid)}; write it as {_example(spec)}.", name=spec.name)
+    return _check_number(rid, spec, where)
+
+
+def link(spec: FieldSpec, value: Any, *, where: str, default_type: str | None = None,
+         id_kind: FieldKind = FieldKind.INTEGER) -> dict[str, Any] | None:
+    """A ``{"type", "id"}`` link from a dict, a frame row (Series with ``id``) or, with a known type, an id.
+
+    ``id_kind`` is the backend's (:attr:`trackframes.backends.base.Backend.id_kind`): link ids are
+    whole numbers, or text (UUIDs).
+
+    >>> shot = FieldSpec("entity", FieldKind.ENTITY, "entity", valid_types=("Shot",))
+    >>> link(shot, {"type": "Shot", "id": "9f3c"}, where="['entity', 'is', ...]", id_kind=FieldKind.TEXT)
+    {'type': 'Shot', 'id': '9f3c'}
+    """
     import pandas as pd
 
     value = plain(value)
@@ -277,24 +339,20 @@ def link(spec: FieldSpec, value: Any, *, where: str, default_type: str | None = 
         value = {"type": kind or default_type or _frame_entity(row) or _single_type(spec), "id": row.get("id")}
         if "id" not in row.index:
             raise SchemaError(f"{where}: the row given for {spec.name!r} has no 'id'; a link looks like "
-                              f"{_example(spec)}.", name=spec.name)
+                              f"{_example(spec, id_kind)}.", name=spec.name)
     if isinstance(value, Mapping):
         kind, rid = value.get("type"), plain(value.get("id"))
         if kind is None and default_type is not None:
             kind = default_type
         if not isinstance(kind, str) or not kind:
             raise SchemaError(f"{where}: the link {show(dict(value))} for {spec.name!r} has no entity type; "
-                              f"write it as {_example(spec)}.", name=spec.name)
-        if isinstance(rid, float) and rid.is_integer():
-            rid = int(rid)
-        if isinstance(rid, bool) or not isinstance(rid, int):
-            raise SchemaError(f"{where}: the link {show(dict(value))} for {spec.name!r} needs a whole-number id, "
-                              f"not {show(rid)}; write it as {_example(spec)}.", name=spec.name)
-        _check_number(rid, spec, where)
+                              f"write it as {_example(spec, id_kind)}.", name=spec.name)
+        rid = _link_id(spec, value, rid, where, id_kind)
         check_link_type(spec, kind, where)
         return {"type": kind, "id": rid}
-    if default_type is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return link(spec, {"type": default_type, "id": value}, where=where)
+    bare = str if id_kind is FieldKind.TEXT else (int, float)
+    if default_type is not None and isinstance(value, bare) and not isinstance(value, bool):
+        return link(spec, {"type": default_type, "id": value}, where=where, id_kind=id_kind)
     if isinstance(value, int) and not isinstance(value, bool):
         raise SchemaError(f"{where}: {value!r} is a bare id, not a link; {spec.name!r} is {_article(spec.data_type)} "
                           f"{spec.data_type} field, so write the link as {_example(spec).replace('12', str(value))}.",
@@ -302,10 +360,10 @@ def link(spec: FieldSpec, value: Any, *, where: str, default_type: str | None = 
     if isinstance(value, str):
         by_name = "name_is" if spec.kind is FieldKind.ENTITY else "name_contains"
         raise SchemaError(f"{where}: {value!r} is text, not a link; {spec.name!r} is {_article(spec.data_type)} "
-                          f"{spec.data_type} field, so write a link such as {_example(spec)}, or match by name "
-                          f"with [{spec.name!r}, {by_name!r}, {value!r}].", name=spec.name)
-    raise SchemaError(f"{where}: {show(value)} is not a link; {spec.name!r} takes links such as {_example(spec)}.",
-                      name=spec.name)
+                          f"{spec.data_type} field, so write a link such as {_example(spec, id_kind)}, or match by "
+                          f"name with [{spec.name!r}, {by_name!r}, {value!r}].", name=spec.name)
+    raise SchemaError(f"{where}: {show(value)} is not a link; {spec.name!r} takes links such as "
+                      f"{_example(spec, id_kind)}.", name=spec.name)
 
 
 def _single_type(spec: FieldSpec) -> str | None:
@@ -321,7 +379,8 @@ def check_link_type(spec: FieldSpec, kind: str, where: str) -> None:
                           suggestions=hints or list(spec.valid_types))
 
 
-def links_from(spec: FieldSpec, value: Any, *, where: str) -> list[dict[str, Any] | None] | None:
+def links_from(spec: FieldSpec, value: Any, *, where: str,
+               id_kind: FieldKind = FieldKind.INTEGER) -> list[dict[str, Any] | None] | None:
     """Links built from one of our frames (or a column of ids from one), for ``in``/``not_in``.
 
     A frame with an ``id`` column (and ``type``, or the entity it was read from
@@ -346,9 +405,9 @@ def links_from(spec: FieldSpec, value: Any, *, where: str) -> list[dict[str, Any
             if kind is None:
                 raise SchemaError(f"{where}: the frame's rows do not say which entity type their ids are, and "
                                   f"{spec.name!r} links to {', '.join(spec.valid_types) or 'several types'}; "
-                                  "add a 'type' column or pass links such as " + _example(spec) + ".",
+                                  "add a 'type' column or pass links such as " + _example(spec, id_kind) + ".",
                                   name=spec.name)
-            out.append(link(spec, {"type": kind, "id": rid}, where=where))
+            out.append(link(spec, {"type": kind, "id": rid}, where=where, id_kind=id_kind))
         return out
     if isinstance(value, pd.Series):
         default = (_frame_entity(value) if value.name == "id" else None) or _single_type(spec)
@@ -357,13 +416,13 @@ def links_from(spec: FieldSpec, value: Any, *, where: str) -> list[dict[str, Any
             if missing_in_pandas(element):
                 out.append(None)
             elif isinstance(element, (Mapping, pd.Series)):
-                out.append(link(spec, element, where=where))
+                out.append(link(spec, element, where=where, id_kind=id_kind))
             elif default is None:
                 raise SchemaError(f"{where}: the Series {value.name!r} holds ids but not their entity type, and "
                                   f"{spec.name!r} links to {', '.join(spec.valid_types) or 'several types'}; "
-                                  f"pass the frame (df[['id']]) or links such as {_example(spec)}.", name=spec.name)
+                                  f"pass the frame (df[['id']]) or links such as {_example(spec, id_kind)}.", name=spec.name)
             else:
-                out.append(link(spec, element, where=where, default_type=default))
+                out.append(link(spec, element, where=where, default_type=default, id_kind=id_kind))
         return out
     return None
 

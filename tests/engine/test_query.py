@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import trackframes as tf
-from trackframes.backends.shotgrid.filters import normalize
 from trackframes.query import (MAX_DEPTH, Condition, Group, OrderKey, and_, from_json, or_, parse_filters,
                                parse_order, paths, split, to_json, walk)
 
@@ -60,13 +59,20 @@ def test_spread_values():
         C("start_date", "in_last", [1, "DAY"]), C("status", "in", ["ip", "rev"]), C("id", "in", [1, 2])]
 
 
-def test_the_parser_accepts_what_the_shotgrid_normal_form_accepts():
-    """Same trees as the backend's current normaliser, for the forms both take."""
-    forms = [None, [], [["a", "is", 1]], [["d", "in_last", 2, "WEEK"]], [["s", "in", "a", "b"]],
-             {"logical_operator": "or", "conditions": [["a", "is", 1], ["b", "between", (1, 2)]]},
-             [{"logical_operator": "and", "conditions": [{"logical_operator": "or", "conditions": []}]}]]
-    for form in forms:
-        assert parse_filters(form).to_dict() == normalize(form), form
+def test_the_hash_form_of_each_public_form():
+    """The hash form a backend compiles from (values spread out or in tuples become lists)."""
+    def h(op, *conditions):
+        return {"logical_operator": op, "conditions": list(conditions)}
+
+    cases = [(None, h("and")), ([], h("and")), ([["a", "is", 1]], h("and", ["a", "is", 1])),
+             ([["d", "in_last", 2, "WEEK"]], h("and", ["d", "in_last", [2, "WEEK"]])),
+             ([["s", "in", "a", "b"]], h("and", ["s", "in", ["a", "b"]])),
+             ({"logical_operator": "or", "conditions": [["a", "is", 1], ["b", "between", (1, 2)]]},
+              h("or", ["a", "is", 1], ["b", "between", [1, 2]])),
+             ([{"logical_operator": "and", "conditions": [{"logical_operator": "or", "conditions": []}]}],
+              h("and", h("and", h("or"))))]
+    for form, want in cases:
+        assert parse_filters(form).to_dict() == want, form
 
 
 # -- errors ---------------------------------------------------------------------------------------

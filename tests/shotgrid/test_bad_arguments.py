@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 import trackframes as tf
-from trackframes.backends.shotgrid.filters import MAX_DEPTH
+from trackframes.query import MAX_DEPTH
 
 
 @dataclass(frozen=True)

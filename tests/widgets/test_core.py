@@ -7,6 +7,7 @@ import pytest
 
 import trackframes as tf
 from trackframes.backends.shotgrid.filters import VALID_OPERATORS
+from trackframes.schema import FieldKind
 from trackframes.widgets.core import FieldPicker, LoginForm, coerce_value, error_message
 from trackframes.widgets.prompt import prompt_login
 
@@ -119,16 +120,20 @@ def test_error_message_keeps_the_transports_own_sentence():
 
 
 def test_coerce_value():
-    assert coerce_value("number", "is", " 42 ") == 42
+    assert coerce_value("integer", "is", " 42 ") == 42
     assert coerce_value("float", "between", "1.5, 2") == [1.5, 2.0]
-    assert coerce_value("checkbox", "is", "yes") is True
+    assert coerce_value("boolean", "is", "yes") is True
     assert coerce_value("entity", "is", "Sequence:7") == {"type": "Sequence", "id": 7}
+    assert coerce_value(FieldKind.MULTI_ENTITY, "in", "Person:9f3c, Person:7a1b", id_kind=FieldKind.TEXT) == \
+        [{"type": "Person", "id": "9f3c"}, {"type": "Person", "id": "7a1b"}]
     assert coerce_value("text", "in", "a, b,,c") == ["a", "b", "c"]
     assert coerce_value("date", "in_next", "2 week") == [2, "WEEK"]
     with pytest.raises(ValueError):
-        coerce_value("number", "between", "1")
+        coerce_value("integer", "between", "1")
     with pytest.raises(ValueError):
-        coerce_value("number", "is", "many")
+        coerce_value("integer", "is", "many")
+    with pytest.raises(ValueError):
+        coerce_value("number", "is", "1")  # a tracker's data type is not a kind
 
 
 def test_picker_options_match_schema(site):

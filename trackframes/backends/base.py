@@ -41,15 +41,18 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Protocol, Sequence
 
 import pyarrow as pa
 
 from ..exceptions import CapabilityError
 from ..paging import Page
-from ..schema import FieldSpec
+from ..query.filters import Condition, Group
+from ..query.order import OrderKey, parse_order
+from ..schema import FieldKind, FieldSpec
 
 __all__ = [
+    "CheckedFilters",
     "Query",
     "Plan",
     "EntityInfo",
@@ -71,6 +74,7 @@ __all__ = [
     "SummaryGroup",
     "SummaryResult",
     "ScheduleFields",
+    "Directory",
 ]
 
 
@@ -186,9 +190,31 @@ class EntityInfo:
     visible: bool = True
 
 
+class CheckedFilters(NamedTuple):
+    """What a backend's ``check_filters`` returns: the checked neutral tree and the backend's own form of it.
+
+    ``tree`` is the :class:`~trackframes.query.Group` with every value checked
+    against the schema (and made what the backend sends); ``native`` is the same
+    filter compiled to the backend's query language, which only that backend reads.
+    """
+
+    tree: Group
+    native: Any
+
+
 @dataclass(frozen=True)
 class Query:
-    """A validated read: filters in the tracker-neutral (ShotGrid) syntax, fields already resolved."""
+    """A validated read, fields already resolved.
+
+    ``tree`` is the whole checked filter tree (what the query means, in the
+    public syntax); ``filters`` is the part the backend sends, compiled to its
+    own language (see :class:`CheckedFilters`); ``residual`` is the part the
+    backend cannot send, which the site applies to the fetched rows with
+    :mod:`trackframes.engine` (``fields`` then include the fields it reads,
+    ``limit`` is ``None`` and ``local_limit`` is the caller's limit, which the
+    site applies after filtering). ``order`` holds the order keys in their
+    public text form (``"-due_date"``); :attr:`keys` parses them.
+    """
 
     entity: str
     filters: Any
@@ -197,6 +223,14 @@ class Query:
     limit: int | None = None
     include_archived_projects: bool = False
     retired: bool = False
+    tree: Group = field(default_factory=lambda: Group("and", ()))
+    residual: Group = field(default_factory=lambda: Group("and", ()))
+    local_limit: int | None = None
+
+    @property
+    def keys(self) -> tuple[OrderKey, ...]:
+        """The order as :class:`~trackframes.query.OrderKey`s."""
+        return parse_order(list(self.order))
 
 
 @dataclass
@@ -234,6 +268,8 @@ class Backend(Protocol):
     name: str
     MAX_PAGE_SIZE: int
     capabilities: frozenset[Capability]
+    #: the kind of record ids, and of the ids in links: ``FieldKind.INTEGER`` or ``FieldKind.TEXT`` (UUIDs)
+    id_kind: FieldKind
 
     def entities(self) -> Mapping[str, EntityInfo]: ...
 
@@ -241,13 +277,55 @@ class Backend(Protocol):
 
     def resolve_fields(self, entity: str, fields: Sequence[str] | str | None) -> list[FieldSpec]: ...
 
-    def check_filters(self, entity: str, filters: Any) -> Any: ...
+    def check_filters(self, entity: str, filters: Any) -> CheckedFilters:
+        """Any public filter form (or a tree) checked against the schema: the tree and its compiled form."""
+        ...
+
+    def can_push(self, condition: Condition, spec: FieldSpec | None) -> bool:
+        """Whether the server can evaluate ``condition`` (on a field of ``spec``); the rest runs locally.
+
+        ``spec`` is ``None`` for a path the site cannot fetch (through a multi-entity
+        field): declining such a condition refuses the read before sending.
+        """
+        ...
+
+    def operators(self, spec: FieldSpec) -> tuple[str, ...]:
+        """The relations valid for a field (empty when it cannot be filtered on)."""
+        ...
+
+    def directory(self) -> "Directory":
+        """Which entities and fields are the site's projects and people."""
+        ...
 
     def plan(self, query: Query, page_size: int) -> Plan: ...
 
     def count(self, query: Query) -> int: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Which of a backend's entities and fields are its projects and people.
+
+    ``site.projects()``, ``site.people()`` and ``find(..., project=...)`` read
+    it, so they never name a tracker's fields. ``project_fields`` and
+    ``people_fields`` are the default columns (those the site has, in order);
+    ``archived_field`` marks archived projects; ``project_link_field`` is the
+    field other entities link their project with; ``active_people`` are public
+    filter conditions keeping active accounts (applied when the site has their
+    fields and values).
+    """
+
+    project_entity: str = "Project"
+    project_name_fields: tuple[str, ...] = ("name",)
+    project_fields: tuple[str, ...] = ("name",)
+    archived_field: str | None = None
+    project_link_field: str = "project"
+    user_entity: str = "User"
+    user_name_fields: tuple[str, ...] = ("name",)
+    people_fields: tuple[str, ...] = ("name",)
+    active_people: tuple[tuple[str, str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,7 +353,10 @@ class ScheduleFields:
 
 
 class Summarizer(Protocol):
-    """SUMMARIZE: summaries computed by the server, checked against the schema before sending."""
+    """SUMMARIZE: summaries computed by the server, checked against the schema before sending.
+
+    ``filters`` is a checked filter tree (or the :class:`CheckedFilters` of ``check_filters``).
+    """
 
     def summarize(self, entity: str, filters: Any, summaries: Sequence[Summary], grouping: Sequence[Grouping], *,
                   include_archived_projects: bool = False) -> SummaryResult: ...
@@ -288,6 +369,10 @@ class Scheduler(Protocol):
                        user_id: Any = None) -> list[dict[str, Any]]: ...
 
     def schedule_fields(self) -> ScheduleFields: ...
+
+    def demo_queries(self) -> Mapping[str, tuple[str, Sequence[str]]]:
+        """What ``trackframes demo`` writes besides the canonical frames: file stem → (entity, fields)."""
+        ...
 
 
 class ProjectSchema(Protocol):

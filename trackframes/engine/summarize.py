@@ -28,7 +28,8 @@ turns either into the same frame. Groups are described in
 ...     specs = site.backend.resolve_fields("Task", fields)
 ...     wanted, levels = [Summary("est_in_mins", "sum")], [Grouping("step", "exact", "desc")]
 ...     local = summarize(table, wanted, levels, specs)
-...     remote = site.backend.summarize("Task", site.backend.check_filters("Task", None), wanted, levels)
+...     remote = site.backend.summarize("Task", site.backend.check_filters("Task", None).native, wanted,
+...                                      levels)
 >>> [(g.name, g.summaries) for g in local.groups] == [(g.name, g.summaries) for g in remote.groups]
 True
 >>> local.total == remote.total

@@ -35,16 +35,15 @@ A backend that can send only part of a tree splits it; the engine applies the re
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Literal, Union
 
 import orjson
 
+from .. import values as V
 from ..exceptions import SchemaError
-from ..suggest import hint, suggest
 
 __all__ = [
     "MAX_DEPTH",
@@ -313,41 +312,32 @@ def _value(value: Any, where: str, field: str, in_array: bool = False) -> Any:
 
     Inside a numpy array or a ``pd.Index`` NaN is how a missing value is marked, so it is ``None``
     there. A pandas Series or frame is left to the backend, which reads it with the schema (a
-    column of values, or a row standing for a record).
+    column of values, or a row standing for a record). The helpers are
+    :mod:`trackframes.values`' (one implementation for every value a user passes).
     """
     module = type(value).__module__
     if module == "numpy":
-        kind = type(value).__name__
-        if kind == "ndarray":
+        if type(value).__name__ == "ndarray":
             return [_value(v, where, field, True) for v in value.tolist()]
-        if kind in ("datetime64", "timedelta64"):
-            import numpy as np
+        if V.is_missing(value):
+            return None
+        if type(value).__name__ == "datetime64":
+            import pandas as pd
 
-            if np.isnat(value):
-                return None
-            if kind == "datetime64":
-                import pandas as pd
-
-                return pd.Timestamp(value).to_pydatetime()
-            return value
-        if hasattr(value, "item"):
-            value = value.item()
+            return pd.Timestamp(value).to_pydatetime()
+        value = V.plain(value)
     elif module.startswith("pandas"):
         import pandas as pd
 
-        if value is pd.NA or value is pd.NaT:
+        if V.is_missing(value):
             return None
         if isinstance(value, pd.Index):
             return [_value(v, where, field, True) for v in value.tolist()]
         return value
-    if isinstance(value, float) and not math.isfinite(value):
-        if math.isnan(value):
-            if in_array:
-                return None
-            raise SchemaError(f"{where}: NaN is not a value that can be sent (it would become null); use None "
-                              "to match an empty field.", name=field)
-        raise SchemaError(f"{where}: {value!r} (infinity) cannot be sent; leave the condition out or use a "
-                          "finite bound.", name=field)
+    if in_array and V.missing_in_pandas(value):
+        return None
+    if isinstance(value, float):
+        return V.finite(value, where, field)
     if isinstance(value, (list, tuple)):
         return [_value(v, where, field, in_array) for v in value]
     if type(value) is dict:

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, Sequence
 
 from .calendar import Calendar, as_date, epoch_days, monday_of, today_or
+from ..values import plain_id
 
 __all__ = [
     "schedule_status",
@@ -128,20 +129,24 @@ def lateness(tasks: Any, by: str | Sequence[str] = ("project.name", "sequence.na
 # utilization
 # ---------------------------------------------------------------------------
 
-def explode_people(tasks: Any, user_entity: str) -> Any:
-    """One row per (task, person): ``user.id``, ``user.name``, the task's dates and its share of the estimate."""
+def explode_people(tasks: Any, user_entity: str | None) -> Any:
+    """One row per (task, person): ``user.id``, ``user.name``, the task's dates and its share of the estimate.
+
+    People are the assignees of type ``user_entity`` (``None``: every assignee).
+    """
     import pandas as pd
 
     rows = []
     cols = ["id", "assignees", "start_date", "due_date", "estimate_minutes"]
     for tid, people, start, due, est in tasks[cols].itertuples(index=False, name=None):
         people = [] if people is None or (not isinstance(people, (list, tuple)) and pd.isna(people)) else people
-        humans = [p for p in people if p.get("type") == user_entity and p.get("id") is not None]
+        humans = [p for p in people if (user_entity is None or p.get("type") == user_entity)
+                  and p.get("id") is not None]
         if not humans or pd.isna(start) or pd.isna(due) or pd.isna(est) or est <= 0:
             continue
         share = float(est) / len(humans)
         for p in humans:
-            rows.append((int(p["id"]), p.get("name"), start, due, share))
+            rows.append((plain_id(p["id"]), p.get("name"), start, due, share))
     return pd.DataFrame(rows, columns=["user.id", "user.name", "start", "due", "minutes"])
 
 
@@ -175,7 +180,8 @@ def open_work(tasks: Any) -> Any:
     """The tasks still to be worked on: not done, and not on hold.
 
     On hold means a status listed in the frame's ``attrs["trackframes"]["hold_statuses"]``
-    (ShotGrid: ``hld``). A frame without a ``done`` column counts every task as open.
+    (the backend's ``ScheduleFields.hold_statuses``). A frame without a ``done`` column
+    counts every task as open.
     """
     import pandas as pd
 
@@ -189,7 +195,7 @@ def open_work(tasks: Any) -> Any:
 
 
 def utilization(timelogs: Any = None, tasks: Any = None, *, calendar: Calendar | None = None,
-                calendars: Mapping[int, Calendar] | None = None, start: Any = None, end: Any = None,
+                calendars: Mapping[Any, Calendar] | None = None, start: Any = None, end: Any = None,
                 user_entity: str | None = None, open_only: bool = True) -> Any:
     """Logged and booked time per person per week, against their working time.
 
@@ -216,7 +222,7 @@ def utilization(timelogs: Any = None, tasks: Any = None, *, calendar: Calendar |
     calendars = dict(calendars or {})
     if user_entity is None:
         attrs = getattr(tasks, "attrs", {}) or getattr(timelogs, "attrs", {}) or {}
-        user_entity = attrs.get("trackframes", {}).get("user_entity", "HumanUser")
+        user_entity = attrs.get("trackframes", {}).get("user_entity")
     if tasks is not None and open_only:
         tasks = open_work(tasks)
     people = explode_people(tasks, user_entity) if tasks is not None else explode_people(
@@ -228,24 +234,23 @@ def utilization(timelogs: Any = None, tasks: Any = None, *, calendar: Calendar |
     dates = [d for d in (logs["date"].min(), logs["date"].max(), people["start"].min() if len(people) else None,
                          people["due"].max() if len(people) else None) if d is not None and not pd.isna(d)]
     if start is None and not dates:
-        return _empty_utilization()
+        return _empty_utilization(_frames_id_dtype(timelogs, tasks))
     lo_day = as_date(start) if start is not None else min(dates).date()
     hi_day = as_date(end) if end is not None else max(dates).date()
     lo, hi = (lo_day - date(1970, 1, 1)).days, (hi_day - date(1970, 1, 1)).days
     log_days, _ = epoch_days(logs["date"])
-    logged = pd.DataFrame({"user.id": logs["user.id"].astype("int64").to_numpy(), "day": log_days,
+    logged = pd.DataFrame({"user.id": [plain_id(u) for u in logs["user.id"]], "day": log_days,
                            "minutes": logs["minutes"].fillna(0).astype("int64").to_numpy()})
     logged = logged[(logged["day"] >= lo) & (logged["day"] <= hi)]
     users = sorted(set(logged["user.id"]) | set(people["user.id"]))
     if not users:
-        return _empty_utilization()
-    names = pd.concat([logs[["user.id", "user.name"]].astype({"user.id": "int64"}),
-                       people[["user.id", "user.name"]]]).dropna().drop_duplicates("user.id")
-    names = dict(zip(names["user.id"], names["user.name"]))
+        return _empty_utilization(_frames_id_dtype(timelogs, tasks))
+    names = dict(zip(people["user.id"], people["user.name"]))
+    names.update((plain_id(u), n) for u, n in zip(logs["user.id"], logs["user.name"]) if not pd.isna(n))
     weeks0 = (np.arange(lo, hi + 1) + 3) // 7  # week number of each day, weeks starting on Monday
     frames = []
     for uid in users:
-        cal = calendars.get(int(uid), base)
+        cal = calendars.get(uid, base)
         flags = cal._flags(lo, hi)
         avail = pd.Series(flags.astype("int64")).groupby(weeks0).sum()
         booked = _booked(people[people["user.id"] == uid], cal, lo, hi)
@@ -258,16 +263,16 @@ def utilization(timelogs: Any = None, tasks: Any = None, *, calendar: Calendar |
         frame["logged_minutes"] = frame["week_no"].map(g).fillna(0).astype("int64")
         frame["booked_minutes"] = frame["week_no"].map(b).fillna(0.0).astype(float)
         frame["available_minutes"] = frame["working_days"] * cal.minutes_per_day
-        frame["user.id"] = int(uid)
+        frame["user.id"] = uid
         frame["user.name"] = names.get(uid)
         frames.append(frame)
     if not frames:
-        return _empty_utilization()
+        return _empty_utilization(_frames_id_dtype(timelogs, tasks))
     out = pd.concat(frames, ignore_index=True)
     monday = np.datetime64("1970-01-05", "D") + (out["week_no"].to_numpy() - 1) * 7  # week 1 starts 1970-01-05
     avail = out["available_minutes"].astype("Float64")
     result = pd.DataFrame({
-        "user.id": out["user.id"].astype("Int64"),
+        "user.id": out["user.id"].astype(_id_dtype(users)),
         "user.name": out["user.name"].astype(pd.StringDtype()),
         "week": pd.Series(monday.astype("datetime64[ms]")),
         "working_days": out["working_days"].astype("Int64"),
@@ -280,11 +285,25 @@ def utilization(timelogs: Any = None, tasks: Any = None, *, calendar: Calendar |
     return result.sort_values(["user.name", "user.id", "week"]).reset_index(drop=True)
 
 
-def _empty_utilization() -> Any:
+def _id_dtype(ids: Any) -> str:
+    """``string`` for text ids (UUIDs), else ``Int64``."""
+    return "string" if any(isinstance(i, str) for i in ids) else "Int64"
+
+
+def _frames_id_dtype(*frames: Any) -> str:
+    """The id dtype of the first of ``frames`` that has ids (``Int64`` when none has)."""
+    for frame in frames:
+        for column in ("user.id", "id"):
+            if frame is not None and column in getattr(frame, "columns", ()):
+                return "string" if str(frame[column].dtype) == "string" else "Int64"
+    return "Int64"
+
+
+def _empty_utilization(id_dtype: str = "Int64") -> Any:
     import pandas as pd
 
     return pd.DataFrame({
-        "user.id": pd.Series([], dtype="Int64"), "user.name": pd.Series([], dtype=pd.StringDtype()),
+        "user.id": pd.Series([], dtype=id_dtype), "user.name": pd.Series([], dtype=pd.StringDtype()),
         "week": pd.Series([], dtype="datetime64[ms]"), "working_days": pd.Series([], dtype="Int64"),
         "available_minutes": pd.Series([], dtype="Int64"), "logged_minutes": pd.Series([], dtype="Int64"),
         "booked_minutes": pd.Series([], dtype="Float64"), "logged_utilization": pd.Series([], dtype="Float64"),

@@ -12,14 +12,23 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, Iterable
 
+import pyarrow as pa
+
 from ..backends.base import Capability, ScheduleFields, has, require
+from ..query import Condition, Group, and_, parse_filters
 from ..exceptions import SchemaError
+from ..schema import FieldKind, entity_struct, id_type
+from ..values import plain_id
 from ..suggest import hint, suggest
 from .calendar import Calendar, as_date
 
 __all__ = [
     "TASK_COLUMNS",
     "TIMELOG_COLUMNS",
+    "task_columns",
+    "timelog_columns",
+    "id_kind",
+    "plain_id",
     "WORK_DAY_COLUMNS",
     "ScheduleFields",
     "schedule_fields",
@@ -30,44 +39,71 @@ __all__ = [
     "timelogs_frame",
 ]
 
-_LINK_LIST = "list<item: struct<id: int64, type: string, name: string>>[pyarrow]"
+def _link_list(kind: FieldKind = FieldKind.INTEGER) -> str:
+    """The pandas dtype text of a list of links with ids of ``kind``."""
+    import pandas as pd
 
-#: The canonical tasks frame: column → pandas dtype (the cross-backend contract; see docs/schedules.md).
-TASK_COLUMNS: dict[str, str] = {
-    "id": "Int64",
-    "name": "string",
-    "entity.id": "Int64",
-    "entity.type": "category",
-    "entity.name": "string",
-    "sequence.id": "Int64",
-    "sequence.name": "string",
-    "step.id": "Int64",
-    "step.name": "string",
-    "status": "category",
-    "done": "boolean",
-    "assignees": _LINK_LIST,
-    "start_date": "datetime64[ms]",
-    "due_date": "datetime64[ms]",
-    "duration_minutes": "Int64",
-    "estimate_minutes": "Int64",
-    "logged_minutes": "Int64",
-    "project.id": "Int64",
-    "project.name": "string",
-}
+    return str(pd.ArrowDtype(pa.list_(entity_struct(id_type(kind)))))
 
-#: The canonical time-log frame: column → pandas dtype.
-TIMELOG_COLUMNS: dict[str, str] = {
-    "id": "Int64",
-    "date": "datetime64[ms]",
-    "minutes": "Int64",
-    "user.id": "Int64",
-    "user.name": "string",
-    "task.id": "Int64",
-    "task.name": "string",
-    "project.id": "Int64",
-    "project.name": "string",
-    "description": "string",
-}
+
+def _id_dtype(kind: FieldKind = FieldKind.INTEGER) -> str:
+    """The pandas dtype text of ids of ``kind``: ``Int64``, or ``string`` for text ids (UUIDs)."""
+    return "string" if kind is FieldKind.TEXT else "Int64"
+
+
+def task_columns(id_kind: FieldKind = FieldKind.INTEGER) -> dict[str, str]:
+    """The canonical tasks frame for a backend whose ids are of ``id_kind``: column → pandas dtype.
+
+    >>> task_columns(FieldKind.TEXT)["entity.id"], task_columns()["entity.id"]
+    ('string', 'Int64')
+    """
+    ids, links = _id_dtype(id_kind), _link_list(id_kind)
+    return {
+        "id": ids,
+        "name": "string",
+        "entity.id": ids,
+        "entity.type": "category",
+        "entity.name": "string",
+        "sequence.id": ids,
+        "sequence.name": "string",
+        "step.id": ids,
+        "step.name": "string",
+        "status": "category",
+        "done": "boolean",
+        "assignees": links,
+        "start_date": "datetime64[ms]",
+        "due_date": "datetime64[ms]",
+        "duration_minutes": "Int64",
+        "estimate_minutes": "Int64",
+        "logged_minutes": "Int64",
+        "project.id": ids,
+        "project.name": "string",
+    }
+
+
+def timelog_columns(id_kind: FieldKind = FieldKind.INTEGER) -> dict[str, str]:
+    """The canonical time-log frame for a backend whose ids are of ``id_kind``: column → pandas dtype."""
+    ids = _id_dtype(id_kind)
+    return {
+        "id": ids,
+        "date": "datetime64[ms]",
+        "minutes": "Int64",
+        "user.id": ids,
+        "user.name": "string",
+        "task.id": ids,
+        "task.name": "string",
+        "project.id": ids,
+        "project.name": "string",
+        "description": "string",
+    }
+
+
+#: The canonical tasks frame of a backend with whole-number ids (the cross-backend contract; see
+#: docs/schedules.md; :func:`task_columns` gives it for text ids).
+TASK_COLUMNS: dict[str, str] = task_columns()
+
+#: The canonical time-log frame of a backend with whole-number ids (:func:`timelog_columns`).
+TIMELOG_COLUMNS: dict[str, str] = timelog_columns()
 
 #: The work-day rules frame: column → pandas dtype.
 WORK_DAY_COLUMNS: dict[str, str] = {
@@ -91,22 +127,31 @@ def schedule_fields(site: Any) -> ScheduleFields:
 # reading from the site
 # ---------------------------------------------------------------------------
 
-def record_id(site: Any, entity: str, value: Any, *, include_archived_projects: bool = False) -> int | None:
+def id_kind(site: Any) -> FieldKind:
+    """The kind of the site's record ids (``INTEGER``, or ``TEXT`` for UUIDs)."""
+    return site.id_kind
+
+
+def record_id(site: Any, entity: str, value: Any, *, include_archived_projects: bool = False) -> Any:
     """The id of a record given as an id, a ``{"type", "id"}`` link, a row with ``id``, or a name.
 
     Names are looked up in the entity's name field(s) (for people: login,
     then name); an unknown name raises ``ValueError`` with the closest names,
     and the name of an archived project raises ``ValueError`` saying so unless
-    ``include_archived_projects`` is true.
+    ``include_archived_projects`` is true. On a backend whose ids are text, a
+    text value is an id when a record has it, else a name.
     """
     import numpy as np
     import pandas as pd
 
+    text_ids = id_kind(site) is FieldKind.TEXT
     if value is None:
         return None
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"Expected a {entity} id, link or name, not {value!r}.")
     if isinstance(value, (int, np.integer)):
+        if text_ids:
+            raise TypeError(f"Expected a {entity} id (text on this site), link or name, not the number {value!r}.")
         return int(value)
     if isinstance(value, (Mapping, pd.Series)):
         kind = value.get("type")
@@ -115,8 +160,11 @@ def record_id(site: Any, entity: str, value: Any, *, include_archived_projects: 
         rid = value.get("id")
         if rid is None or pd.isna(rid):
             raise ValueError(f"The {entity} given has no id: {dict(value)!r}.")
-        return int(rid)
+        return plain_id(rid)
     if isinstance(value, str):
+        if text_ids and len(site.find(entity, [["id", "is", value]], ["id"], limit=1, progress=False,
+                                      include_archived_projects=True)):
+            return value
         return _id_by_name(site, entity, value, include_archived_projects)
     raise TypeError(f"Expected a {entity} id, link or name, not {type(value).__name__}.")
 
@@ -136,7 +184,7 @@ def _name_fields(site: Any, entity: str) -> list[str]:
     return [f for f in wanted if f in known]
 
 
-def _id_by_name(site: Any, entity: str, name: str, include_archived_projects: bool = False) -> int:
+def _id_by_name(site: Any, entity: str, name: str, include_archived_projects: bool = False) -> Any:
     fields = _name_fields(site, entity)
     if not fields:
         raise ValueError(f"{entity} records have no name field to look {name!r} up by; pass an id.")
@@ -144,7 +192,7 @@ def _id_by_name(site: Any, entity: str, name: str, include_archived_projects: bo
         hits = site.find(entity, [[f, "is", name]], [f], limit=2, progress=False,
                          include_archived_projects=include_archived_projects)
         if len(hits) == 1:
-            return int(hits["id"].iloc[0])
+            return plain_id(hits["id"].iloc[0])
         if len(hits) > 1:
             raise ValueError(f"Several {entity} records are named {name!r} ({f}); pass an id instead.")
     if not include_archived_projects and _is_project(site, entity):
@@ -169,7 +217,7 @@ def _archived_message(entity: str, which: str) -> str:
             f"pass include_archived_projects=True to include it.")
 
 
-def _check_not_archived(site: Any, entity: str, pid: int) -> None:
+def _check_not_archived(site: Any, entity: str, pid: Any) -> None:
     """Raise ``ValueError`` when project ``pid`` is archived (called when a query of it came back empty)."""
     hidden = site.find(entity, [["id", "is", pid]], ["id"], limit=1, progress=False)
     if len(hidden):
@@ -225,31 +273,31 @@ def _str(raw: Any) -> str | None:
     return None if raw is None or raw == "" else str(raw)
 
 
-def user_calendars(site: Any, users: Iterable[int], start: Any, end: Any, project: Any = None
-                   ) -> dict[int, Calendar]:
+def user_calendars(site: Any, users: Iterable[Any], start: Any, end: Any, project: Any = None
+                   ) -> dict[Any, Calendar]:
     """Each person's calendar (their own rules over the project's or the studio's), fetched concurrently."""
     from concurrent.futures import ThreadPoolExecutor
 
-    ids = sorted({int(u) for u in users})
+    ids = sorted({plain_id(u) for u in users})
     if not ids:
         return {}
     fields = schedule_fields(site)
     pid = record_id(site, fields.project_entity, project)
     lo, hi = as_date(start), as_date(end)
 
-    def one(uid: int) -> Calendar:
+    def one(uid: Any) -> Calendar:
         return Calendar.from_rules(site.backend.work_day_rules(lo, hi, project_id=pid, user_id=uid))
 
     with ThreadPoolExecutor(max(1, min(len(ids), site.concurrency)), thread_name_prefix="trackframes-rules") as pool:
         return dict(zip(ids, pool.map(one, ids)))
 
 
-def _and(site: Any, entity: str, filters: Any, conditions: list[Any]) -> Any:
+def _and(site: Any, entity: str, filters: Any, conditions: list[Condition]) -> Group:
     """The user's filters (checked like ``find`` checks them) and ours, combined with "and"."""
-    if filters is None:
-        return conditions or None
-    normal = site.backend.check_filters(entity, filters)
-    return {"logical_operator": "and", "conditions": [normal, *conditions]} if conditions else normal
+    tree = parse_filters(filters)
+    if filters is not None:
+        tree = site.backend.check_filters(entity, tree).tree
+    return and_(tree, *conditions)
 
 
 def _resolvable(site: Any, entity: str, mapping: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -273,7 +321,7 @@ def _canonical(raw: Any, columns: Mapping[str, str], sources: Mapping[str, str],
     out: dict[str, Any] = {}
     for column, dtype in columns.items():
         if column == "id":
-            out[column] = raw["id"].astype("Int64")
+            out[column] = raw["id"].astype(dtype)
             continue
         prefix, _, part = column.partition(".")
         if part and prefix in links:
@@ -289,6 +337,16 @@ def _canonical(raw: Any, columns: Mapping[str, str], sources: Mapping[str, str],
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
+def _list_dtype(dtype: str) -> Any:
+    """The ``pd.ArrowDtype`` of a list-of-links dtype text (``None`` for any other dtype)."""
+    import pandas as pd
+
+    for kind in (FieldKind.INTEGER, FieldKind.TEXT):
+        if dtype == _link_list(kind):
+            return pd.ArrowDtype(pa.list_(entity_struct(id_type(kind))))
+    return None
+
+
 def _cast(values: Any, dtype: str) -> Any:
     import pandas as pd
 
@@ -296,23 +354,16 @@ def _cast(values: Any, dtype: str) -> Any:
         return values.astype(pd.StringDtype())
     if dtype == "category":
         return values.astype("category")
-    if dtype == _LINK_LIST:
-        import pyarrow as pa
-
-        from ..schema import ENTITY_STRUCT
-
-        return values.astype(pd.ArrowDtype(pa.list_(ENTITY_STRUCT)))
-    return values.astype(dtype)
+    links = _list_dtype(dtype)
+    return values.astype(links if links is not None else dtype)
 
 
 def _nulls(n: int, dtype: str) -> Any:
     import pandas as pd
-    import pyarrow as pa
 
-    if dtype == _LINK_LIST:
-        from ..schema import ENTITY_STRUCT
-
-        return pd.Series(pd.array([None] * n, dtype=pd.ArrowDtype(pa.list_(ENTITY_STRUCT))))
+    links = _list_dtype(dtype)
+    if links is not None:
+        return pd.Series(pd.array([None] * n, dtype=links))
     if dtype == "string":
         return pd.Series(pd.array([None] * n, dtype=pd.StringDtype()))
     if dtype == "category":
@@ -350,13 +401,13 @@ def tasks_frame(site: Any, project: Any = None, filters: Any = None, *,
     entity = fields.task_entity
     pid = record_id(site, fields.project_entity, project, include_archived_projects=include_archived_projects)
     sources, missing = _resolvable(site, entity, fields.task_fields)
-    conditions = [] if pid is None else [[sources.get("project", "project"), "is",
-                                          {"type": fields.project_entity, "id": pid}]]
+    conditions = [] if pid is None else [Condition(sources.get("project", "project"), "is",
+                                                   {"type": fields.project_entity, "id": pid})]
     raw = site.find(entity, _and(site, entity, filters, conditions), list(dict.fromkeys(sources.values())),
                     include_archived_projects=include_archived_projects)
     if pid is not None and raw.empty and not include_archived_projects:
         _check_not_archived(site, fields.project_entity, pid)
-    df = _canonical(raw, TASK_COLUMNS, sources, _TASK_LINKS)
+    df = _canonical(raw, task_columns(id_kind(site)), sources, _TASK_LINKS)
     df["done"] = pd.array(df["status"].astype("object").isin(list(fields.done_statuses)).to_numpy(),
                           dtype="boolean")
     calendar = None
@@ -394,20 +445,21 @@ def timelogs_frame(site: Any, project: Any = None, start: Any = None, end: Any =
     uid = record_id(site, fields.user_entity, user)
     sources, missing = _resolvable(site, entity, fields.timelog_fields)
     day = sources.get("date", "date")
-    conditions: list[Any] = []
+    conditions: list[Condition] = []
     if pid is not None:
-        conditions.append([sources.get("project", "project"), "is", {"type": fields.project_entity, "id": pid}])
+        conditions.append(Condition(sources.get("project", "project"), "is",
+                                    {"type": fields.project_entity, "id": pid}))
     if uid is not None:
-        conditions.append([sources.get("user", "user"), "is", {"type": fields.user_entity, "id": uid}])
+        conditions.append(Condition(sources.get("user", "user"), "is", {"type": fields.user_entity, "id": uid}))
     if start is not None:
-        conditions.append([day, "greater_than", (as_date(start) - timedelta(days=1)).isoformat()])
+        conditions.append(Condition(day, "greater_than", (as_date(start) - timedelta(days=1)).isoformat()))
     if end is not None:
-        conditions.append([day, "less_than", (as_date(end) + timedelta(days=1)).isoformat()])
-    raw = site.find(entity, conditions or None, list(dict.fromkeys(sources.values())),
+        conditions.append(Condition(day, "less_than", (as_date(end) + timedelta(days=1)).isoformat()))
+    raw = site.find(entity, and_(*conditions), list(dict.fromkeys(sources.values())),
                     include_archived_projects=include_archived_projects)
     if pid is not None and raw.empty and not include_archived_projects:
         _check_not_archived(site, fields.project_entity, pid)
-    df = _canonical(raw, TIMELOG_COLUMNS, sources, _TIMELOG_LINKS)
+    df = _canonical(raw, timelog_columns(id_kind(site)), sources, _TIMELOG_LINKS)
     df.attrs["trackframes"] = {
         **raw.attrs.get("trackframes", {}),
         "kind": "timelogs",

@@ -36,6 +36,7 @@ from .analysis import (
     utilization,
 )
 from .calendar import Calendar, as_date, monday_of
+from ..values import plain_id
 from .frames import record_id, schedule_fields, tasks_frame, timelogs_frame, user_calendars
 
 __all__ = ["ScheduleReport", "schedule_report"]
@@ -54,7 +55,8 @@ class ScheduleReport:
 
     ``tasks`` is the tasks frame with :func:`~trackframes.schedule.schedule_status`'s
     columns; ``bid_vs_actual`` covers every task, ``finished`` the tasks done
-    with time logged (omitted work has no actual to compare).
+    with time logged (omitted work has no actual to compare). ``user_entity`` is
+    the entity type of people among the assignees (``None``: every assignee).
     """
 
     as_of: date
@@ -67,8 +69,8 @@ class ScheduleReport:
     bid_vs_actual: Any
     horizon: tuple[date, date]
     finished: Any = None
-    user_entity: str = "HumanUser"
-    _steps: dict[int, str] | None = field(default=None, init=False)
+    user_entity: str | None = None
+    _steps: dict[Any, str] | None = field(default=None, init=False)
 
     # -- counts ---------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -142,7 +144,7 @@ class ScheduleReport:
         return (f"{len(late)} of {total} sequences have late tasks as of {self.as_of}: "
                 + "; ".join(parts) + tail + ".")
 
-    def _people_steps(self) -> dict[int, str]:
+    def _people_steps(self) -> dict[Any, str]:
         """Each booked person's main step (most open estimate in the horizon), for grouping."""
         if self._steps is None:
             import pandas as pd
@@ -150,11 +152,11 @@ class ScheduleReport:
             lo, hi = (pd.Timestamp(d) for d in self.horizon)
             work = open_work(self.tasks)
             work = work[(work["due_date"] >= lo) & (work["start_date"] <= hi)]
-            rows = [(int(p["id"]), step, est or 0)
+            rows = [(plain_id(p["id"]), step, est or 0)
                     for people, step, est in work[["assignees", "step.name", "estimate_minutes"]].itertuples(
                         index=False, name=None)
                     for p in (people if people is not None and not isinstance(people, float) else [])
-                    if p.get("type") == self.user_entity and step is not None and not pd.isna(step)]
+                    if self.user_entity in (None, p.get("type")) and step is not None and not pd.isna(step)]
             frame = pd.DataFrame(rows, columns=["user.id", "step", "minutes"])
             best = frame.groupby(["user.id", "step"])["minutes"].sum().reset_index()
             best = best.sort_values(["user.id", "minutes", "step"], ascending=[True, False, True])
@@ -169,7 +171,7 @@ class ScheduleReport:
         steps = self._people_steps()
         parts = []
         for _, row in peak.head(top).iterrows():
-            step = steps.get(int(row["user.id"]))
+            step = steps.get(plain_id(row["user.id"]))
             weeks = int((self.overbooked["user.id"] == row["user.id"]).sum())
             span = ((hi - lo).days + 1) // 7
             more = f", over in all {span} weeks" if weeks == span > 1 else \
@@ -292,7 +294,7 @@ def schedule_report(site: Any, project: Any = None, as_of: Any = None, *, weeks:
     timelogs = timelogs_frame(site, pid, start=past, end=today)
     people = explode_people(open_work(tasks), fields.user_entity)
     active = people[(people["due"] >= _ts(past)) & (people["start"] <= _ts(horizon[1]))]
-    users = set(active["user.id"]) | {int(u) for u in timelogs["user.id"].dropna()}
+    users = set(active["user.id"]) | {plain_id(u) for u in timelogs["user.id"].dropna()}
     # bookings spread over each task's own working days: cover the active tasks' whole spans
     span_lo = min([past] + [d.date() for d in active["start"].dropna()])
     span_hi = max([horizon[1]] + [d.date() for d in active["due"].dropna()])

@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 from ..auth import Credential
 from ..backends import registry
 from ..exceptions import AuthError, TrackframesError, TransportError
+from ..schema import FieldKind
 
 __all__ = [
     "AUTH_KINDS",
@@ -259,12 +260,14 @@ class LoginForm:
 
 @dataclass(frozen=True)
 class FieldOption:
-    """One choosable field: API name (dotted for linked fields), display name, data type."""
+    """One choosable field: API name (dotted for linked fields), display name, the tracker's data type,
+    the types it links to and its neutral kind (a :class:`~trackframes.schema.FieldKind` value)."""
 
     name: str
     display_name: str
     data_type: str
     valid_types: tuple[str, ...] = ()
+    kind: str = ""
 
     @property
     def label(self) -> str:
@@ -273,8 +276,8 @@ class FieldOption:
 
     @property
     def expandable(self) -> bool:
-        """Single-entity fields can be followed one hop (``entity.Shot.sg_sequence``)."""
-        return self.data_type == "entity" and "." not in self.name and bool(self.valid_types)
+        """Single-entity fields can be followed one hop (``entity.Shot.code``)."""
+        return self.kind == FieldKind.ENTITY.value and "." not in self.name and bool(self.valid_types)
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:
@@ -290,42 +293,46 @@ _TRUE = {"true", "yes", "1", "y", "on"}
 _FALSE = {"false", "no", "0", "n", "off"}
 
 
-def _scalar(data_type: str, text: str) -> Any:
+def _scalar(kind: FieldKind, text: str, id_kind: FieldKind) -> Any:
     text = text.strip()
-    if data_type in ("number", "duration", "timecode"):
+    if kind is FieldKind.INTEGER:
         return int(text)
-    if data_type in ("float", "currency", "percent"):
+    if kind is FieldKind.FLOAT:
         return float(text)
-    if data_type == "checkbox":
+    if kind is FieldKind.BOOLEAN:
         low = text.lower()
         if low in _TRUE:
             return True
         if low in _FALSE:
             return False
         raise ValueError(f"{text!r} is not true/false")
-    if data_type in ("entity", "multi_entity") and ":" in text:
-        kind, _, ident = text.partition(":")
-        return {"type": kind.strip(), "id": int(ident)}
+    if kind in (FieldKind.ENTITY, FieldKind.MULTI_ENTITY) and ":" in text:
+        entity, _, ident = text.partition(":")
+        return {"type": entity.strip(), "id": ident.strip() if id_kind is FieldKind.TEXT else int(ident)}
     return text
 
 
-def coerce_value(data_type: str, operator: str, text: str) -> Any:
-    """Turn the text typed in the filter row into the value ``find`` expects.
+def coerce_value(kind: FieldKind | str, operator: str, text: str, *, id_kind: FieldKind = FieldKind.INTEGER) -> Any:
+    """Turn the text typed in the filter row into the value ``find`` expects, for a field of ``kind``.
 
     Lists (``in``, ``between``) are comma separated; ``in_last`` and friends take
-    ``"7 DAY"``; entity values are ``Type:id``; numbers and checkboxes are parsed.
-    Raises ``ValueError`` when the text does not fit.
+    ``"7 DAY"``; links are ``Type:id`` (the id a whole number, or text when the
+    site's ``id_kind`` is text); numbers and true/false are parsed. Raises
+    ``ValueError`` when the text does not fit.
 
-    >>> coerce_value("number", "between", "1, 5")
+    >>> coerce_value("integer", "between", "1, 5")
     [1, 5]
     >>> coerce_value("date", "in_last", "7 day")
     [7, 'DAY']
+    >>> coerce_value("entity", "is", "Shot:4f1c", id_kind=FieldKind.TEXT)
+    {'type': 'Shot', 'id': '4f1c'}
     """
+    kind = FieldKind(kind)
     if operator in ("in", "not_in", "between", "not_between"):
         parts = [p for p in (s.strip() for s in text.split(",")) if p]
         if operator in ("between", "not_between") and len(parts) != 2:
             raise ValueError("between needs two values separated by a comma")
-        return [_scalar(data_type, p) for p in parts]
+        return [_scalar(kind, p, id_kind) for p in parts]
     if operator in ("in_last", "not_in_last", "in_next", "not_in_next"):
         bits = text.split()
         if len(bits) != 2:
@@ -336,7 +343,7 @@ def coerce_value(data_type: str, operator: str, text: str) -> Any:
     if operator in ("type_is", "type_is_not", "name_contains", "name_not_contains", "name_is",
                     "name_starts_with", "name_ends_with", "contains", "not_contains", "starts_with", "ends_with"):
         return text.strip()
-    return _scalar(data_type, text)
+    return _scalar(kind, text, id_kind)
 
 
 class FieldPicker:
@@ -397,9 +404,9 @@ class FieldPicker:
         entity = entity or self._entity
         if entity not in self._options:
             frame = self.site.schema(entity)
-            opts = [FieldOption(str(n), str(d) if isinstance(d, str) and d else str(n), str(t), _as_tuple(v))
-                    for n, d, t, v in zip(frame["name"], frame["display_name"], frame["data_type"],
-                                          frame["valid_types"])]
+            opts = [FieldOption(str(n), str(d) if isinstance(d, str) and d else str(n), str(t), _as_tuple(v), str(k))
+                    for n, d, t, v, k in zip(frame["name"], frame["display_name"], frame["data_type"],
+                                             frame["valid_types"], frame["kind"])]
             opts.sort(key=lambda o: (o.name != "id", o.display_name.lower()))
             self._options[entity] = {o.name: o for o in opts}
             self._keys[entity] = [(o.label.lower(), o) for o in opts]
@@ -417,11 +424,11 @@ class FieldPicker:
                 if linked not in self._entity_names and linked not in self.site.entity_types():
                     continue
                 for sub in self.options(linked):
-                    if sub.name == "id" or sub.data_type in ("multi_entity",):
+                    if sub.name == "id" or sub.kind == FieldKind.MULTI_ENTITY.value:
                         continue
                     out.append(FieldOption(f"{field}.{linked}.{sub.name}",
                                            f"{option.display_name} → {sub.display_name}",
-                                           sub.data_type, sub.valid_types))
+                                           sub.data_type, sub.valid_types, sub.kind))
             self._expanded[key] = out
             self._keys[self._entity].extend((o.label.lower(), o) for o in out)
         return list(self._expanded[key])
@@ -466,11 +473,10 @@ class FieldPicker:
 
     # -- filter ------------------------------------------------------------------------------
     def operators(self, field: str) -> tuple[str, ...]:
-        """Operators valid for a field's data type (empty when it cannot be filtered on)."""
-        from ..backends.shotgrid.filters import VALID_OPERATORS
-
-        data_type = self.option(field).data_type
-        return tuple(VALID_OPERATORS.get(data_type, ("is", "is_not")))
+        """Operators valid for a field, as its backend says (empty when it cannot be filtered on)."""
+        self.option(field)
+        spec = self.site.backend.resolve_fields(self._entity, [field])[-1]
+        return tuple(self.site.backend.operators(spec))
 
     def set_filter(self, field: str, operator: str, value: Any) -> None:
         """Set the single filter row; a ``str`` value is parsed with :func:`coerce_value`."""
@@ -478,7 +484,7 @@ class FieldPicker:
         if operator not in ops:
             raise ValueError(f"{operator!r} is not valid for {field} (choose from {', '.join(ops) or 'nothing'})")
         if isinstance(value, str):
-            value = coerce_value(self.option(field).data_type, operator, value)
+            value = coerce_value(self.option(field).kind, operator, value, id_kind=self.site.id_kind)
         self._filter = (field, operator, value)
 
     def clear_filter(self) -> None:

@@ -38,12 +38,14 @@ from ...paging import Page, fetch_pages, gather, id_ranges
 from ...schema import FieldSpec
 from ...deadline import Deadline, current, scope
 from ...transport import HeaderAuth, Transport
-from ..base import Capability, EntityInfo, Plan, Query
+from ...query.filters import Condition, Group
+from ...schema import FieldKind
+from ..base import Capability, CheckedFilters, Directory, EntityInfo, Plan, Query
 from .auth import make_token_provider, token_claims
 from .decode import PageDecoder, RawPage
 from .errors import is_token_expired, raise_for_response
-from .filters import and_, check_filters
-from .names import path_name, schema_name
+from .filters import and_, check_filters, compile_filters, operators
+from .names import DIRECTORY, path_name, schema_name
 from .resolve import check_entity, resolve_field
 from .schema import ID_SPEC, parse_entities, parse_fields
 
@@ -61,6 +63,7 @@ class ShotGridBackend:
 
     name = "shotgrid"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
+    id_kind = FieldKind.INTEGER
     capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE,
                               Capability.PROJECT_SCHEMA, Capability.IDENTITY, Capability.TEXT_SEARCH})
 
@@ -181,9 +184,23 @@ class ShotGridBackend:
             out.append(resolve_field(entity, name, self.fields, self.entities()))
         return out
 
-    def check_filters(self, entity: str, filters: Any) -> dict[str, Any]:
+    def check_filters(self, entity: str, filters: Any) -> CheckedFilters:
+        """The checked tree and its hash form (what ``_search`` and ``_summarize`` send)."""
         check_entity(entity, self.entities())
-        return check_filters(entity, filters, self.fields, self.entities())
+        tree = check_filters(entity, filters, self.fields, self.entities())
+        return CheckedFilters(tree, compile_filters(tree))
+
+    def can_push(self, condition: Condition, spec: FieldSpec | None) -> bool:
+        """Every relation of the filter syntax is the server's own: everything is sent."""
+        return True
+
+    def operators(self, spec: FieldSpec) -> tuple[str, ...]:
+        """The relations the API's table allows for the field's data type."""
+        return operators(spec)
+
+    def directory(self) -> Directory:
+        """Projects are ``Project`` records, people ``HumanUser`` records (see :mod:`.names`)."""
+        return DIRECTORY
 
     def check_page_size(self, page_size: int) -> None:
         """Refuse a ``page_size`` above what the server documents (it would cap it silently)."""
@@ -382,9 +399,16 @@ class ShotGridBackend:
     # -- summaries and schedules (see summaries.py) --
     def summarize(self, entity: str, filters: Any, summaries: Sequence[Any], grouping: Sequence[Any], *,
                   include_archived_projects: bool = False) -> Any:
-        """Checked summaries of ``entity`` (``trackframes.summaries.SummaryResult``)."""
+        """Checked summaries of ``entity`` (``trackframes.summaries.SummaryResult``).
+
+        ``filters`` is what :meth:`check_filters` returned, its checked tree, or its hash form.
+        """
         from .summaries import summarize
 
+        if isinstance(filters, CheckedFilters):
+            filters = filters.native
+        elif isinstance(filters, Group):
+            filters = compile_filters(filters)
         return summarize(self, entity, filters, summaries, grouping,
                          include_archived_projects=include_archived_projects)
 
@@ -412,6 +436,12 @@ class ShotGridBackend:
         from .search import text_search
 
         return text_search(self, text, entity_types, limit=limit)
+
+    def demo_queries(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Shots and versions, which ``trackframes demo`` writes next to the canonical frames."""
+        from .names import DEMO_QUERIES
+
+        return DEMO_QUERIES
 
     def schedule_fields(self) -> Any:
         """The fields behind the canonical schedule frames (``trackframes.schedule.ScheduleFields``)."""

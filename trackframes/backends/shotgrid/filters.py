@@ -1,24 +1,27 @@
-"""ShotGrid filters: the spec's operator table, checking before sending, and normal form.
+"""ShotGrid filters: the spec's operator table, checking a filter tree before sending, and its hash form.
 
-Filters come as a list of ``[field, relation, value(s)]`` conditions (implicitly
-"and") or as ``{"logical_operator": "and"|"or", "conditions": [...]}``, nested
-(shotgun_api3's ``{"filter_operator": "all"|"any", "filters": [...]}`` too).
-:func:`check_filters` validates every condition against the site's schema,
-turns each value into what the API takes (see :mod:`trackframes.values`) and
-returns the hash form, which is what the client sends. Nothing that would
-silently change the meaning of a filter is sent: NaN, infinities, ``None`` with
-an ordering relation, a link to a type the field cannot hold.
+The site parses the public filter forms once (:func:`trackframes.query.parse_filters`:
+NaN, infinities, numpy values and nesting are handled there). :func:`check_filters`
+validates every condition of the tree against the site's schema, turns each value
+into what the API takes (see :mod:`trackframes.values`) and returns the checked
+tree; :func:`compile_filters` gives its hash form, which is what ``_search`` and
+``_summarize`` send. Nothing that would silently change the meaning of a filter
+is sent: ``None`` with an ordering relation, text for a number, a link to a type
+the field cannot hold, a status the field does not have.
 
 >>> from trackframes.schema import FieldKind, FieldSpec
 >>> fields = {"Shot": {"id": FieldSpec("id", FieldKind.INTEGER, "number"),
 ...                    "sg_cut_in": FieldSpec("sg_cut_in", FieldKind.INTEGER, "number")}}
 >>> import numpy as np
->>> check_filters("Shot", [["sg_cut_in", "greater_than", np.int64(1000)]], fields.get, fields)
+>>> tree = check_filters("Shot", [["sg_cut_in", "greater_than", np.int64(1000)]], fields.get, fields)
+>>> tree
+Group('and', (Condition('sg_cut_in', 'greater_than', 1000),))
+>>> compile_filters(tree)
 {'logical_operator': 'and', 'conditions': [['sg_cut_in', 'greater_than', 1000]]}
->>> check_filters("Shot", [["sg_cut_in", "less_than", float("inf")]], fields.get, fields)
+>>> check_filters("Shot", [["sg_cut_in", "less_than", "1000"]], fields.get, fields)
 Traceback (most recent call last):
 ...
-trackframes.exceptions.SchemaError: Filter ['sg_cut_in', 'less_than', inf] on Shot: inf (infinity) cannot be sent; leave the condition out or use a finite bound.
+trackframes.exceptions.SchemaError: Filter ['sg_cut_in', 'less_than', '1000'] on Shot: '1000' is text, but 'sg_cut_in' is a number field; write 1000 without quotes.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from typing import Any, Callable, Iterable, Mapping
 
 from ... import values as V
 from ...exceptions import SchemaError
+from ...query.filters import Condition, Group, Node, parse_filters
 from ...schema import FieldKind, FieldSpec
 from ...suggest import hint as _hint
 from ...suggest import suggest
 from .resolve import resolve_field
 
-__all__ = ["VALID_OPERATORS", "ALL_OPERATORS", "MAX_DEPTH", "normalize", "check_filters", "and_"]
+__all__ = ["VALID_OPERATORS", "ALL_OPERATORS", "operators", "check_filters", "compile_filters", "and_"]
 
 _DATE_OPS = ("is", "is_not", "greater_than", "less_than", "in_last", "not_in_last", "in_next", "not_in_next",
              "in_calendar_day", "in_calendar_week", "in_calendar_month", "in_calendar_year", "between", "in",
@@ -70,10 +74,6 @@ ALL_OPERATORS: tuple[str, ...] = tuple(sorted({op for ops in VALID_OPERATORS.val
                                               | {"name_starts_with", "name_ends_with"}))
 
 
-#: Groups may nest this deep; deeper filters are refused (they are never written by hand, and the
-#: JSON encoder and servers have recursion limits of their own).
-MAX_DEPTH = 32
-
 _LIST_OPS = {"in", "not_in"}
 _PAIR_OPS = {"between", "not_between"}
 _ORDERING = {"greater_than", "less_than"}
@@ -82,90 +82,61 @@ _NAME_OPS = {"name_contains", "name_not_contains", "name_is", "name_starts_with"
 _TYPE_OPS = {"type_is", "type_is_not"}
 _RELATIVE = {"in_last", "not_in_last", "in_next", "not_in_next"}
 _TIME_UNITS = ("HOUR", "DAY", "WEEK", "MONTH", "YEAR")
-_GROUP_OPS = {"and": "and", "or": "or", "all": "and", "any": "or"}
 
 
 def and_(*conditions: Any) -> dict[str, Any]:
-    """Combine conditions or filter hashes with "and"."""
+    """Combine compiled filters (hash forms) and ``[field, relation, value]`` conditions with "and"."""
     return {"logical_operator": "and", "conditions": [c for c in conditions if c is not None]}
 
 
-def normalize(filters: Any, _depth: int = 0) -> dict[str, Any]:
-    """Either filter form → the hash form (no schema checks; see :func:`check_filters`)."""
-    if _depth > MAX_DEPTH:
-        raise SchemaError(f"filters nest more than {MAX_DEPTH} groups deep; flatten them (an 'and' inside an "
-                          "'and' is the same as one 'and').", name="filters")
-    if filters is None:
-        return and_()
-    if isinstance(filters, Mapping):
-        key = "filter_operator" if "filter_operator" in filters else "logical_operator"
-        op = filters.get(key, "and")
-        if op not in (("all", "any") if key == "filter_operator" else ("and", "or")):
-            valid = ["all", "any"] if key == "filter_operator" else ["and", "or"]
-            raise SchemaError(f"{key} must be {valid[0]!r} or {valid[1]!r}, not {V.show(op)}.", name=str(op),
-                              suggestions=valid)
-        conditions = filters.get("conditions", filters.get("filters"))
-        if not isinstance(conditions, (list, tuple)):
-            raise SchemaError("A filter group needs a 'conditions' list, such as {'logical_operator': 'or', "
-                              f"'conditions': [...]}}, not {V.show(dict(filters))}.", name="conditions")
-        return {"logical_operator": _GROUP_OPS[op],
-                "conditions": [_normalize_item(c, _depth + 1) for c in conditions]}
-    if isinstance(filters, (list, tuple)):
-        if len(filters) in (3, 4) and isinstance(filters[0], str) and isinstance(filters[1], str):
-            raise SchemaError(
-                f"Filters must be a list of conditions: write [{list(filters)!r}], not {list(filters)!r}.",
-                name=str(filters[0]),
-            )
-        return and_(*[_normalize_item(c, _depth + 1) for c in filters])
-    raise SchemaError(f"Filters must be a list of [field, relation, value] conditions or a filter hash, "
-                      f"not {type(filters).__name__}.", name="filters")
+def operators(spec: FieldSpec) -> tuple[str, ...]:
+    """The relations offered for a field: the spec's table for its data type (empty: it cannot be
+    filtered on); ``is`` and ``is_not`` for a data type the table does not list.
+
+    >>> operators(FieldSpec("due_date", FieldKind.DATE, "date"))[:4]
+    ('is', 'is_not', 'greater_than', 'less_than')
+    """
+    return VALID_OPERATORS.get(spec.data_type, ("is", "is_not"))
 
 
-def _normalize_item(item: Any, depth: int) -> Any:
-    if isinstance(item, Mapping):
-        return normalize(item, depth)
-    if isinstance(item, (list, tuple)) and len(item) >= 3 and isinstance(item[0], str) and isinstance(item[1], str):
-        field, relation, *values = item
-        if relation in _RELATIVE and len(values) == 2:
-            return [field, relation, list(values)]  # ['start_date', 'in_last', 1, 'DAY'] form
-        if len(values) != 1:
-            if relation in _LIST_OPS:
-                return [field, relation, list(values)]
-            raise SchemaError(f"Condition {V.show(list(item))} has too many values.", name=field)
-        value = values[0]
-        return [field, relation, list(value) if isinstance(value, tuple) else value]
-    raise SchemaError(f"Not a filter condition: {V.show(item)}. Conditions look like ['sg_status_list', 'is', 'ip'].",
-                      name="filters")
+def compile_filters(tree: Node) -> dict[str, Any]:
+    """A checked tree as the API's hash form (``{"logical_operator", "conditions"}``), which is sent as is."""
+    group = tree if isinstance(tree, Group) else Group("and", (tree,))
+    return group.to_dict()
 
 
 def check_filters(entity: str, filters: Any, fields_of: Callable[[str], Mapping[str, FieldSpec]],
-                  entities: Iterable[str]) -> dict[str, Any]:
-    """Validate every condition against the schema; return the hash form with values ready to send."""
-    normal = normalize(filters)
-    return _walk(entity, normal, fields_of, list(entities))
+                  entities: Iterable[str]) -> Group:
+    """Validate every condition against the schema; return the tree with values ready to send.
+
+    ``filters`` is any public form (parsed with :func:`trackframes.query.parse_filters`) or a tree.
+    """
+    tree = parse_filters(filters)
+    return _walk(entity, tree, fields_of, list(entities))
 
 
-def _walk(entity: str, node: Mapping[str, Any], fields_of: Callable[[str], Mapping[str, FieldSpec]],
-          entities: list[str]) -> dict[str, Any]:
-    conditions = []
-    for item in node["conditions"]:
-        if isinstance(item, Mapping):
-            conditions.append(_walk(entity, item, fields_of, entities))
+def _walk(entity: str, node: Group, fields_of: Callable[[str], Mapping[str, FieldSpec]],
+          entities: list[str]) -> Group:
+    items: list[Node] = []
+    for item in node.items:
+        if isinstance(item, Group):
+            items.append(_walk(entity, item, fields_of, entities))
         else:
-            conditions.append(_check_condition(entity, item, fields_of, entities))
-    return {"logical_operator": node["logical_operator"], "conditions": conditions}
+            items.append(_check_condition(entity, item, fields_of, entities))
+    return Group(node.op, tuple(items))
 
 
-def _check_condition(entity: str, cond: list[Any], fields_of: Callable[[str], Mapping[str, FieldSpec]],
-                     entities: list[str]) -> list[Any]:
-    field, relation, value = cond
+def _check_condition(entity: str, cond: Condition, fields_of: Callable[[str], Mapping[str, FieldSpec]],
+                     entities: list[str]) -> Condition:
+    field, relation, value = cond.path, cond.op, cond.value
     spec = resolve_field(entity, field, fields_of, entities, allow_multi=True)
     where = f"Filter [{field!r}, {relation!r}, {V.show(value)}] on {entity}"
     valid = VALID_OPERATORS.get(spec.data_type)
     if valid is None:  # a type the spec's table does not cover: check the operator's name, send safe values
         if relation not in ALL_OPERATORS:
             hints = suggest(relation, ALL_OPERATORS)
-            raise SchemaError(f"Unknown operator {relation!r} in {V.show(cond)}." + _hint(hints), name=relation,
+            raise SchemaError(f"Unknown operator {relation!r} in {V.show(cond.to_list())}." + _hint(hints),
+                              name=relation,
                               suggestions=hints)
     elif not valid:
         raise SchemaError(f"Field {field!r} is a {spec.data_type} field, and {spec.data_type} fields cannot be "
@@ -180,7 +151,7 @@ def _check_condition(entity: str, cond: list[Any], fields_of: Callable[[str], Ma
     value = _value(field, relation, value, spec, where, entities, checked=valid is not None)
     if spec.valid_values and relation in ("is", "is_not", "in", "not_in"):
         _check_valid_values(field, value, spec, where)
-    return [field, relation, value]
+    return Condition(field, relation, value)
 
 
 def _value(field: str, relation: str, value: Any, spec: FieldSpec, where: str, entities: list[str], *,

@@ -80,7 +80,7 @@ def _types(backend: Any, entity_types: Any) -> dict[str, Any]:
         if not isinstance(kind, str):
             raise TypeError(f"entity_types must hold entity type names such as 'Shot', not {show(kind)}.")
         check_entity(kind, entities)
-        out[kind] = backend.check_filters(kind, filters)
+        out[kind] = backend.check_filters(kind, filters).native
     return out
 
 
