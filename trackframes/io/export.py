@@ -162,7 +162,7 @@ def _check_same_query(path: Path, site: Any, query: Any, specs: Sequence[FieldSp
         raise CorruptDatasetError(f"{exc.message} Pass overwrite=True (trackframes export --overwrite) to replace "
                                   "it with this export.", path=path, file=exc.file) from exc
     new = {"site": clean_url(site.url), "backend": site.backend.name, "entity": query.entity,
-           "filters": orjson.loads(orjson.dumps(query.filters)), "all_fields": all_fields,
+           "filters": query.tree.to_dict(), "all_fields": all_fields,
            "fields": [s.name for s in specs if s.name != "id"], "partition_by": [k.to_json() for k in keys],
            "include_archived_projects": bool(query.include_archived_projects)}
     differences = query_differences(query_identity(old), query_identity(new))
@@ -244,7 +244,7 @@ def build_metadata(site: Any, query: Any, specs: Sequence[FieldSpec], all_fields
         "site": clean_url(site.url),
         "backend": site.backend.name,
         "entity": query.entity,
-        "filters": orjson.loads(orjson.dumps(query.filters)),
+        "filters": query.tree.to_dict(),
         "fields": [s.name for s in specs if s.name != "id"],
         "all_fields": all_fields,
         "include_archived_projects": bool(query.include_archived_projects),
