@@ -43,3 +43,25 @@ def test_a_bot_token_connects_and_a_wrong_password_says_so(zou: Zou) -> None:
     wrong.set("password", "not-" + zou.person("Dmitri")["password"])
     assert wrong.connect() is None and wrong.status == "error"
     assert "refused" in wrong.message and zou.person("Dmitri")["password"] not in wrong.message
+
+
+def test_a_locked_account_is_named_in_the_form(zou: Zou) -> None:
+    """After 5 failed sign-ins Zou locks the account for a minute: the form says so, not 'try again'."""
+    import uuid
+
+    import gazu
+
+    email = f"form-lock-{uuid.uuid4().hex[:10]}@studio.example"
+    password = f"pw-{uuid.uuid4().hex}"
+    gazu.person.new_person("Form", "Lock", email, password=password, role="user", client=zou.client())
+    for attempt in range(5):
+        form = LoginForm(zou.url, "kitsu", env={}, progress=False)
+        form.set("login", email)
+        form.set("password", f"wrong-{attempt}")
+        assert form.connect() is None
+    form = LoginForm(zou.url, "kitsu", env={}, progress=False)
+    form.set("login", email)
+    form.set("password", password)
+    assert form.connect() is None and form.status == "error"
+    assert "5 failed sign-ins" in form.message and "a minute" in form.message and "try again" not in form.message
+    assert password not in form.message
