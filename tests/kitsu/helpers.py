@@ -76,12 +76,12 @@ def gazu_names(zou: Any, gz: Any) -> dict[str, tuple[str, str | None]]:
         out[p["id"]] = ("Project", p["name"])
     for p in fetch("persons", client=gz):
         out[p["id"]] = ("Person", p["full_name"])
-    for kind, rows, field in [("TaskType", gazu.task.all_task_types(client=gz), "name"),
+    for kind, rows, name_field in [("TaskType", gazu.task.all_task_types(client=gz), "name"),
                               ("TaskStatus", gazu.task.all_task_statuses(client=gz), "name"),
                               ("Department", gazu.person.all_departments(client=gz), "name"),
                               ("AssetType", gazu.asset.all_asset_types(client=gz), "name"),
                               ("ProjectStatus", gazu.project.all_project_status(client=gz), "name")]:
-        out.update({r["id"]: (kind, r[field]) for r in rows})
+        out.update({r["id"]: (kind, r[name_field]) for r in rows})
     for project in (zou.main["id"], zou.archive["id"]):
         for kind, rows in [("Episode", gazu.shot.all_episodes_for_project(project, client=gz)),
                            ("Sequence", gazu.shot.all_sequences_for_project(project, client=gz)),

@@ -73,17 +73,6 @@ class Zou:
 
 def zou_sh(command: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     """Run ``bash scripts/zou.sh <command>`` and return it, output captured."""
-    return subprocess.run(["bash", str(ZOU_SH), command], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
-
-
-def _read_env(text: str) -> dict[str, str]:
-    """``KEY=value`` lines (what zou.sh prints and writes in zou.env)."""
-    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
-
-
-def zou_sh(command: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    """Run ``bash scripts/zou.sh <command>`` and return it, output captured."""
     env = {**os.environ, **ZOU_VARIABLES}
     return subprocess.run(["bash", str(ZOU_SH), command], capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL, env=env)

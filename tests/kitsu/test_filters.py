@@ -10,7 +10,7 @@ results hold more than Zou's page of 100 records.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import gazu
 import pytest

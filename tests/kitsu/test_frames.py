@@ -11,7 +11,7 @@ those values, row for row.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 import gazu

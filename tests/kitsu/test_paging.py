@@ -17,9 +17,6 @@ from typing import Any
 
 import gazu
 import pytest
-import requests
-
-import trackframes as tf
 from tests.kitsu.conftest import Zou
 from tests.kitsu.helpers import Recorder, connect
 from tests.kitsu.test_zou_up import Api

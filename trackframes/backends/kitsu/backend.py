@@ -28,22 +28,20 @@ from ...calls import describe
 from ...config import Settings
 from ...connections import track
 from ...deadline import current, scope
-from ...engine import RELATIONS_BY_KIND, mask
-from ...exceptions import SchemaError, TrackframesError
+from ...exceptions import TrackframesError
 from ...query.filters import Condition, Group, parse_filters, walk
 from ...schema import FieldKind, FieldSpec
-from ...suggest import hint, suggest
 from ...transport import HeaderAuth, Transport
-from ..base import Capability, EntityInfo, Plan, Query
+from ..base import Capability, CheckedFilters, Directory, EntityInfo, Plan, Query
 from .auth import make_token_provider, token_claims
 from .changes import Feed
+from .check import RELATIONS, check_condition
 from .errors import is_token_refused, raise_for_response
 from .lookups import Lookups
 from .models import MODELS
 from .pushdown import Native, can_push, compile_filters
 from .read import Reader
 from .schema import ID_SPEC, check_entity, custom_specs, model_specs, resolve
-from .shape import empty_shaped
 
 __all__ = ["KitsuBackend", "MAX_PAGE_SIZE"]
 
@@ -161,33 +159,32 @@ class KitsuBackend:
 
     # -- filters ---------------------------------------------------------------------------
     def check_filters(self, entity: str, filters: Any) -> Any:
-        """Filters checked against the schema before anything is sent: the tree and its compiled form.
-
-        Relations and values are checked by the local engine on an empty typed
-        table, so they are refused exactly where the engine would refuse them.
-        """
+        """Filters checked against the schema before anything is sent (:mod:`.check`): the checked tree,
+        and its compiled form when Zou can answer all of it (else the site sends a part, see ``can_push``)."""
         check_entity(entity)
-        tree = filters if isinstance(filters, Group) else parse_filters(filters)
-        specs = {}
-        for cond in walk(tree):
-            spec = resolve(entity, cond.path, self.fields)
-            _check_relation(cond, spec)
-            specs[cond.path] = spec
-        mask(empty_shaped(list(specs.values())), tree, specs)
+        specs: dict[str, FieldSpec] = {}
+
+        def checked(node: Any) -> Any:
+            if isinstance(node, Group):
+                return Group(node.op, tuple(checked(item) for item in node.items))
+            spec = specs.get(node.path) or resolve(entity, node.path, self.fields)
+            specs[node.path] = spec
+            return check_condition(node, spec)
+
+        tree = checked(filters if isinstance(filters, Group) else parse_filters(filters))
         native = compile_filters(tree, specs) if all(can_push(c, specs[c.path]) for c in walk(tree)) else None
-        return _checked(tree, native)
+        return CheckedFilters(tree, native)
 
     def can_push(self, condition: Condition, spec: FieldSpec | None) -> bool:
         """Whether Zou answers ``condition`` exactly (see :mod:`.pushdown`)."""
         return spec is not None and can_push(condition, spec)
 
     def operators(self, spec: FieldSpec) -> tuple[str, ...]:
-        return RELATIONS_BY_KIND.get(spec.kind, ())
+        """The relations a field takes (:data:`.check.RELATIONS`)."""
+        return RELATIONS.get(spec.kind, ())
 
     def directory(self) -> Any:
         """Kitsu's projects and people: Project (``archived``: its status is Closed) and Person."""
-        from ..base import Directory  # type: ignore[attr-defined]
-
         return Directory(project_entity="Project", project_name_fields=("name",),
                          project_fields=("name", "code", "production_type", "project_status", "start_date",
                                          "end_date", "archived"),
@@ -281,51 +278,16 @@ def _display(name: str) -> str:
     return out
 
 
-def _check_relation(cond: Condition, spec: FieldSpec) -> None:
-    valid = RELATIONS_BY_KIND.get(spec.kind, ())
-    if not valid:
-        raise SchemaError(f"Cannot filter on {cond.path!r}: {spec.data_type} fields cannot be filtered on.",
-                          name=cond.path)
-    if cond.op not in valid:
-        hints = suggest(cond.op, valid)
-        raise SchemaError(f"Relation {cond.op!r} does not apply to {cond.path!r}, a {spec.data_type} field."
-                          f"{hint(hints)} Valid relations: {', '.join(valid)}.", name=cond.op,
-                          suggestions=hints or list(valid))
-    if spec.kind in (FieldKind.ENTITY, FieldKind.MULTI_ENTITY) and spec.valid_types:
-        values = cond.value if cond.op in ("in", "not_in") and isinstance(cond.value, list) else [cond.value]
-        for value in values:
-            kind = value.get("type") if isinstance(value, Mapping) else None
-            if isinstance(kind, str) and kind not in spec.valid_types:
-                hints = suggest(kind, spec.valid_types)
-                raise SchemaError(f"{cond.path!r} links to {', '.join(spec.valid_types)}, not {kind!r}."
-                                  f"{hint(hints)}", name=kind, suggestions=hints or list(spec.valid_types))
-        if cond.op in ("type_is", "type_is_not") and isinstance(cond.value, str) and cond.value not in spec.valid_types:
-            hints = suggest(cond.value, spec.valid_types)
-            raise SchemaError(f"{cond.path!r} links to {', '.join(spec.valid_types)}, not {cond.value!r}."
-                              f"{hint(hints)}", name=cond.value, suggestions=hints or list(spec.valid_types))
-
-
-def _checked(tree: Group, native: Native | None) -> Any:
-    """The backend contract's ``CheckedFilters`` when the core has it, else the tree itself."""
-    try:
-        from ..base import CheckedFilters  # type: ignore[attr-defined]
-    except ImportError:
-        return tree
-    return CheckedFilters(tree, native)
-
-
 def _native_query(backend: KitsuBackend, query: Query) -> Query:
-    """``query`` whose ``filters`` are compiled for Zou (a core without residuals passes the tree)."""
+    """``query`` whose ``filters`` are compiled for Zou (the site passes them compiled; a query built by
+    hand may carry the tree only, when every condition of it can be sent)."""
     if isinstance(query.filters, Native):
         return query
-    tree = query.filters if isinstance(query.filters, Group) else getattr(query, "tree", None)
-    if tree is None:
-        tree = Group("and", ())
-    specs = backend.filter_specs(query.entity)
-    specs = {**specs, **{c.path: resolve(query.entity, c.path, backend.fields) for c in walk(tree)}}
+    tree = query.filters if isinstance(query.filters, Group) else query.tree
+    specs = {c.path: resolve(query.entity, c.path, backend.fields) for c in walk(tree)}
     if not all(can_push(c, specs[c.path]) for c in walk(tree)):
-        raise TrackframesError(f"Part of this filter runs on the rows once fetched, which this site cannot do: "
-                               f"{tree.to_dict()!r}.")
+        raise TrackframesError(f"Part of this filter must run on the fetched rows, which only the site does: "
+                               f"{tree.to_dict()!r}; use site.find.")
     from dataclasses import replace
 
     return replace(query, filters=compile_filters(tree, specs))

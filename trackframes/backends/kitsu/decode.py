@@ -127,8 +127,6 @@ class Decoder:
 
     def _dotted(self, entity: str, spec: FieldSpec, parts: list[str], records: list[dict[str, Any]]) -> pa.Array:
         """A dotted path: follow each link through the look-ups, then type the last field."""
-        from .schema import model_specs
-
         current_records: list[dict[str, Any] | None] = list(records)
         current = (entity,)
         i = 0

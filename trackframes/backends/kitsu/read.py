@@ -125,9 +125,10 @@ class Reader:
         """The plan of ``query`` (``whole``: records with every column, not only the query's fields)."""
         model = MODELS[query.entity]
         specs = self.backend.filter_specs(query.entity)
-        native = query.filters if isinstance(query.filters, Native) else compile_filters(
-            query.filters if isinstance(query.filters, Group) else Group("and", ()), specs)
-        residual = getattr(query, "residual", None) or Group("and", ())
+        if not isinstance(query.filters, Native):
+            raise TypeError("The Kitsu reader takes filters compiled by KitsuBackend.check_filters, not "
+                            f"{type(query.filters).__name__}.")
+        native, residual = query.filters, query.residual
         decoder = Decoder(query.entity, list(query.fields), self.lookups)
         seen: set[str] = set()
         lock = threading.Lock()
