@@ -91,14 +91,32 @@ def overview(tasks: Any, logs: Any, today: Any = None) -> str:
     day = pd.Timestamp(today) if today is not None else pd.Timestamp.today().normalize()
     late = tasks[(tasks["due_date"] < day) & ~tasks["done"].fillna(False).astype(bool)]
     lines.append(f"Late tasks (due before {day.date()}, not done): {len(late):,d}")
-    if len(logs):
-        by_step = tasks.set_index("id")["step.name"]
-        hours = logs.assign(step=logs["task.id"].map(by_step)).groupby("step", observed=True)["minutes"].sum() / 60
-        lines.append("Logged hours by step: " + ", ".join(f"{k} {v:,.0f}" for k, v in hours.sort_values().items()))
-    bid = tasks.groupby("step.name", observed=True)[["estimate_minutes", "logged_minutes"]].sum() / 60
-    lines.append("Bid vs logged hours by step:")
-    for step, row in bid.iterrows():
-        lines.append(f"  {step:<10s} bid {row['estimate_minutes']:>9,.0f} h  logged {row['logged_minutes']:>9,.0f} h")
+    lines.append(f"Time logs: {len(logs):,d} entries, {float(logs['minutes'].sum()) / 60:,.0f} h")
+    lines.append("")
+    lines.append(hours_by_step(tasks))
+    return "\n".join(lines)
+
+
+def hours_by_step(tasks: Any) -> str:
+    """Finished work against its bid, and the bid of the work still open, per step (hours).
+
+    Comparing all bids with all logged hours would make every step look under budget while work
+    is still open, so finished and open tasks are kept apart. Finished means done with time logged,
+    as in the report's bid answer (a task omitted before anyone worked on it is neither).
+    """
+    done = tasks["done"].fillna(False).astype(bool)
+    finished = done & (tasks["logged_minutes"].fillna(0) > 0)
+    hours = tasks.assign(
+        fin_bid=tasks["estimate_minutes"].where(finished, 0), fin_logged=tasks["logged_minutes"].where(finished, 0),
+        open_bid=tasks["estimate_minutes"].where(~done, 0), open_logged=tasks["logged_minutes"].where(~done, 0),
+    ).groupby("step.name", observed=True)[["fin_bid", "fin_logged", "open_bid", "open_logged"]].sum() / 60
+    width = max([len("step")] + [len(str(s)) for s in hours.index])
+    lines = ["Hours by step: finished tasks against their bid; open tasks' bid and hours logged so far",
+             f"  {'step':<{width}}  {'finished: bid':>14}  {'logged':>9}  {'ratio':>5}  {'open: bid':>10}  {'logged':>8}"]
+    for step, row in hours.iterrows():
+        ratio = f"{row['fin_logged'] / row['fin_bid']:.0%}" if row["fin_bid"] else "-"
+        lines.append(f"  {str(step):<{width}}  {row['fin_bid']:>12,.0f} h  {row['fin_logged']:>7,.0f} h  {ratio:>5}  "
+                     f"{row['open_bid']:>8,.0f} h  {row['open_logged']:>6,.0f} h")
     return "\n".join(lines)
 
 
