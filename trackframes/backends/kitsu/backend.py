@@ -262,6 +262,11 @@ class KitsuBackend:
 
         return work_day_rules(self, start, end, project_id, user_id)
 
+    def demo_queries(self) -> dict[str, tuple[str, list[str]]]:
+        """What a demo writes besides the canonical frames: shots and assets with their links."""
+        return {"shots": ("Shot", ["name", "parent", "nb_frames", "status", "project"]),
+                "assets": ("Asset", ["name", "entity_type", "status", "project"])}
+
     def close(self) -> None:
         self.transport.close()
 
