@@ -12,14 +12,14 @@ Each round measures, in turn, on the same server:
    (as gazu's client is) but with nothing looked up yet: typed columns, links with their
    types and names (the linked records read alongside), custom fields parsed;
 3. **find again**: the same call on the same connection (the look-ups of the last minute kept);
-4. **floor**: the one unpaged request ``/data/tasks?project_id=...&relations=true`` and
-   ``orjson.loads`` of its body, nothing else: the least any client can do.
+4. **floor**: the one request ``/data/projects/<id>/tasks`` (the route gazu calls, and
+   find too) and ``orjson.loads`` of its body, nothing else: the least any client can do.
 
 It prints the medians, the dtypes of both frames, and where find's time goes: the
-server's answer to the task request and to the linked records' request (they run
-at the same time), and the client's decoding and typing, measured on the same
-call. Zou serialises every column of every record whatever ``fields=`` says, so
-the server's side is the floor's.
+server's answers (the tasks, and the linked records read alongside), and the
+client's decoding, typing and shaping, measured on the same call. Zou serialises
+every column of every record whatever ``fields=`` says, so the server's side of
+the task request is the floor's.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def main() -> None:
         return tf.connect(url, backend="kitsu", auth=tf.UserPassword(email, password), progress=False)
 
     def floor() -> Any:
-        body = raw.get(f"{url}/data/tasks", params={"project_id": project, "relations": "true"}, timeout=300)
+        body = raw.get(f"{url}/data/projects/{project}/tasks", timeout=300)
         return orjson.loads(body.content)
 
     warm = connect()
