@@ -100,3 +100,20 @@ def test_work_day_rules_are_monday_to_friday_less_day_offs(site: tf.Site, zou: Z
     assert set(ada.loc[ada["date"].dt.date.isin(off), "description"]) == {"Holiday"}
     bruno = site.work_day_rules("2026-03-09", "2026-03-09", user=zou.person("Bruno")["email"])
     assert list(bruno["working"]) == [False]
+
+
+def test_a_working_day_lasts_the_studios_hours_by_day(zou: Zou, gz: Any) -> None:
+    """Kitsu's organisation says how long a working day is; the tasks frame's calendar uses it."""
+    from tests.kitsu.test_zou_up import Api
+
+    api = Api(zou)
+    organisation = gazu.client.fetch_all("organisations", client=gz)[0]
+    before = organisation["hours_by_day"]
+    api.session.put(f"{api.url}/data/organisations/{organisation['id']}", json={"hours_by_day": 7.5},
+                    timeout=60).raise_for_status()
+    try:
+        df = connect(zou).tasks(project="TF Seed Main")
+        assert df.attrs["trackframes"]["calendar"]["minutes_per_day"] == 450
+    finally:
+        api.session.put(f"{api.url}/data/organisations/{organisation['id']}", json={"hours_by_day": before},
+                        timeout=60).raise_for_status()

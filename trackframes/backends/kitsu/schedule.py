@@ -11,7 +11,9 @@ project member may read).
 The tasks frame takes Task's *planned* dates: its own, else its schedule item's
 (:mod:`.planned`). Durations are Zou's minutes: ``estimation`` is the estimate,
 ``duration`` the time logged (Zou sums the task's time spents into it). ``done``
-follows the task statuses Zou marks ``is_done``.
+follows the task statuses Zou marks ``is_done``. A working day lasts the
+studio's ``hours_by_day`` (its organisation's setting, which Kitsu's UI uses to
+turn minutes into days).
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ def schedule_fields(backend: "KitsuBackend") -> ScheduleFields:
     done = frozenset(str(s["short_name"]) for s in statuses.values() if s.get("is_done") and s.get("short_name"))
     return ScheduleFields(task_entity="Task", task_fields=TASK_FIELDS, timelog_entity="TimeSpent",
                           timelog_fields=TIMELOG_FIELDS, project_entity="Project", project_name_fields=("name",),
-                          user_entity="Person", user_name_fields=("email", "full_name"), done_statuses=done)
+                          user_entity="Person", user_name_fields=("email", "full_name"), done_statuses=done,
+                          minutes_per_day=minutes_per_day(backend))
 
 
 def minutes_per_day(backend: "KitsuBackend") -> int:
