@@ -206,3 +206,17 @@ def test_a_long_in_list_is_sent_in_parts(zou: Zou, records: dict) -> None:
     reads = [s for s in recorder.sent if s.path == "/api/data/tasks"]
     assert len(reads) >= 3  # Zou's gunicorn refuses request lines over 4094 bytes: 250 ids need parts
     assert all(len(s.params["id"][0]) < 3100 for s in reads)
+
+
+def test_count_is_zous_own_when_it_answers_the_whole_filter(zou: Zou, records: dict) -> None:
+    recorder = Recorder()
+    site = connect(zou, recorder=recorder)
+    site.field_specs("Task")
+    recorder.clear()
+    wanted = sum(1 for t in records["Task"] if t["priority"] == 1)
+    assert site.count("Task", [["priority", "is", 1]], project=zou.main["id"]) == wanted
+    reads = [s for s in recorder.sent if s.path == "/api/data/tasks"]
+    assert reads and all(s.params.get("limit") == ["1"] for s in reads)  # counted by Zou, no rows read
+    recorder.clear()
+    assert site.count("Task", [["description", "contains", "first"]], project=zou.main["id"]) == sum(
+        1 for t in records["Task"] if "first" in (t["description"] or "").lower())  # counted here

@@ -177,6 +177,31 @@ class Reader:
 
         return Plan(requests, fetch, total=None, assemble=assemble, finish=finish)
 
+    def count(self, query: Query) -> int | None:
+        """How many records match, from Zou's own count (``total`` of a one-record page of each part), when
+        the server answers the whole filter; ``None`` when the records must be read to be counted."""
+        model = MODELS[query.entity]
+        if query.retired:
+            return 0
+        if not isinstance(query.filters, Native) or query.residual.items or model.by_project:
+            return None
+        specs = self.backend.filter_specs(query.entity)
+        try:
+            requests, check = self._requests(query, model, query.filters, query.residual, specs, counting=True)
+        except _Empty:
+            return 0
+        if check is not _always or any(not isinstance(r, Request) or r.project is not None for r in requests):
+            return None
+        from ...paging import gather
+
+        def total(request: Request) -> Callable[[], int]:
+            params = {k: v for k, v in request.params.items() if k not in ("fields", "relations")}
+            return lambda: _total(self.backend.get_json(request.path, {**params, "page": "1", "limit": "1"},
+                                                        f"Counting {query.entity}"), request.path)
+
+        calls = [total(r) for r in requests]
+        return sum(gather(calls, name="trackframes-count")) if len(calls) > 1 else calls[0]()
+
     def records(self, entity: str, tree: Group | None = None, *,
                 include_archived_projects: bool = True) -> list[dict[str, Any]]:
         """The raw records of ``entity`` matching ``tree`` (every condition of which Zou answers exactly),
@@ -196,8 +221,8 @@ class Reader:
         return list(out.values())
 
     def _requests(self, query: Query, model: Model, native: Native, residual: Group,
-                  specs: Mapping[str, FieldSpec], whole: bool = False
-                  ) -> tuple[list[Request], Callable[[dict[str, Any]], bool]]:
+                  specs: Mapping[str, FieldSpec], whole: bool = False, counting: bool = False
+                  ) -> tuple[list[Any], Callable[[dict[str, Any]], bool]]:
         """The requests of a query and the check each raw record must pass."""
         params: dict[str, Any] = {k: (native.lists[k] if k in native.lists else v) for k, v in native.params.items()}
         local = native.local
@@ -223,6 +248,8 @@ class Reader:
             params["fields"] = ",".join(fields)
         projects = params.get("project_id")
         prefetch = self._prefetch(query, model, projects if isinstance(projects, list) else [projects])
+        if counting:
+            return self._split(model.route, params), self._check(model, local, closed, specs, on_server=True)
         own = self._project_tasks(model, params) or self._split(model.route, params)
         # the query's own requests first: the prefetches are small and fill the free slots
         return own + prefetch, self._check(model, local, closed, specs, on_server=True)
@@ -411,6 +438,15 @@ class Reader:
         with self._lock:
             self.allowed.add(route)
         return True
+
+
+def _total(answer: Any, path: str) -> int:
+    """The ``total`` of a paged answer (checked: a whole number)."""
+    with reading(Source("Counting", f"GET /data/{path}"), b""):
+        value = answer.get("total") if isinstance(answer, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise Malformed(f"JSON of the wrong shape (a paged answer whose total is {value!r})")
+        return value
 
 
 def _asked(params: Mapping[str, Any]) -> set[str] | None:
