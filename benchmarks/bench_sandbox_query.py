@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 
-from trackframes.sandbox.model import EntityDef, FieldDef, Store
+from trackframes.sandbox.shotgrid.model import EntityDef, FieldDef, Store
 from trackframes.sandbox.shotgrid.query import search
 
 

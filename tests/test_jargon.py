@@ -59,11 +59,6 @@ PENDING: dict[str, str] = {
     "io/partition.py": "export branch",
     "io/read.py": "export branch",
     "io/scan.py": "export branch",
-    "sandbox/__init__.py": "sandbox branch: the neutral production under sandbox/production/",
-    "sandbox/builder.py": "sandbox branch: moves into sandbox/shotgrid/ and sandbox/production/",
-    "sandbox/catalog.py": "sandbox branch: moves into sandbox/shotgrid/",
-    "sandbox/data.py": "sandbox branch: the neutral production under sandbox/production/",
-    "sandbox/new_records.py": "sandbox branch: moves into sandbox/shotgrid/",
 }
 
 

@@ -45,8 +45,9 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     if args.backend not in BACKENDS:
         raise CommandError(f"backend {args.backend!r} is not available yet; available: {', '.join(BACKENDS)}")
+    options = {} if args.script_key is None else {"script_key": args.script_key}  # only sandboxes with a script key
     try:
-        serve_forever(args.backend, port=args.port, scale=args.scale, seed=args.seed, script_key=args.script_key)
+        serve_forever(args.backend, port=args.port, scale=args.scale, seed=args.seed, **options)
     except PortInUseError as exc:
         raise CommandError(f"port {exc.port} on {exc.host} is already in use (another sandbox or program); "
                            f"run with --port {free_port(exc.host, near=exc.port + 1)}, or --port 0 for any "

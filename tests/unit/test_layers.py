@@ -31,13 +31,19 @@ FORBIDDEN: dict[str, set[str]] = {
 }
 
 
+#: Imports a module may make all the same, and why: the sandbox launcher reads the backend registry (one table
+#: of names and module paths) to find each backend's sandbox server; it imports no backend.
+ALLOWED: dict[str, set[str]] = {"sandbox/launcher.py": {"backends.registry"}}
+
+
 def _modules(layer: str) -> list[Path]:
     path = PACKAGE / layer
     return sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
 
 
-def _imported(path: Path) -> set[str]:
-    """The trackframes modules ``path`` imports, as top-level names under trackframes."""
+def _imported(path: Path, allowed: set[str] = frozenset()) -> set[str]:
+    """The trackframes modules ``path`` imports, as top-level names under trackframes (``allowed``: dotted
+    module names under trackframes left out)."""
     tree = ast.parse(path.read_text())
     package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
     found: set[str] = set()
@@ -50,12 +56,12 @@ def _imported(path: Path) -> set[str]:
             else:
                 names = [node.module.split(".")] if node.module else []
             for parts in names:
-                if len(parts) > 1 and parts[0] == "trackframes":
+                if len(parts) > 1 and parts[0] == "trackframes" and ".".join(parts[1:]) not in allowed:
                     found.add(parts[1])
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
-                if len(parts) > 1 and parts[0] == "trackframes":
+                if len(parts) > 1 and parts[0] == "trackframes" and ".".join(parts[1:]) not in allowed:
                     found.add(parts[1])
     return found
 
@@ -64,7 +70,7 @@ def _imported(path: Path) -> set[str]:
 def test_a_lower_layer_never_imports_a_higher_one(layer):
     wrong = {}
     for path in _modules(layer):
-        bad = _imported(path) & FORBIDDEN[layer]
+        bad = _imported(path, ALLOWED.get(path.relative_to(PACKAGE).as_posix(), set())) & FORBIDDEN[layer]
         if bad:
             wrong[str(path.relative_to(PACKAGE))] = sorted(bad)
     assert not wrong, f"{layer} imports layers above it: {wrong}"

@@ -1,9 +1,20 @@
-"""Start a sandbox: a local server speaking a tracker's protocol over a demo production.
+"""Start a sandbox: a local server speaking a tracker's protocol over a generated production.
+
+:func:`serve` finds the backend's sandbox module through the backend registry
+(:func:`trackframes.backends.registry.sandbox_module`), generates the neutral
+production (:mod:`trackframes.sandbox.production`) and has the module render
+and serve it (:mod:`trackframes.sandbox.protocol` states what a module
+provides). The :class:`Sandbox` handle is the same for every backend.
 
 >>> import trackframes as tf
->>> with tf.sandbox.serve(scale=0.05, seed=0) as sb:        # doctest: +SKIP
-...     site = sb.connect()
-...     tasks = site.find("Task", fields=["content", "due_date"])
+>>> from datetime import date
+>>> with tf.sandbox.serve(scale=0.02, seed=0, today=date(2026, 3, 2)) as sb:
+...     site = sb.connect(progress=False)
+...     tasks = site.tasks()                          # archived projects left out, as always
+...     prod = sb.production
+...     live = [t for t in prod.tasks if not prod.get("project", t.project).archived]
+...     (sb.backend, site.today, len(tasks) == len(live))
+('shotgrid', datetime.date(2026, 3, 2), True)
 
 ``trackframes sandbox --port 8765`` runs the same server in the foreground
 (:func:`serve_forever`). A port that is taken raises :class:`PortInUseError`
@@ -29,16 +40,32 @@ import threading
 from datetime import date
 from typing import Any, TextIO
 
-from .model import Store
-from .shotgrid.knobs import Knobs, Stats, knob_names
-from .shotgrid.server import ShotGridServer, check_host
+from ..backends.registry import backends as registry_rows, get as registry_row, sandbox_module
+from ..suggest import hint, suggest
+from .loopback import check_host
+from .production import Production, generate
+from .protocol import SandboxServer
 
-__all__ = ["Sandbox", "PortInUseError", "serve", "serve_forever", "describe", "free_port", "BACKENDS"]
+__all__ = ["Sandbox", "PortInUseError", "serve", "serve_forever", "describe", "free_port", "backends",
+           "check_host"]
 
-#: Backends a sandbox can speak.
-BACKENDS: tuple[str, ...] = ("shotgrid",)
 #: Generated productions with at least this many records are frozen out of the cyclic GC.
 FREEZE_GC_ROWS = 50_000
+
+
+def backends() -> tuple[str, ...]:
+    """The backends whose protocol a sandbox can speak (the registry's rows with a sandbox module).
+
+    >>> "shotgrid" in backends()
+    True
+    """
+    return tuple(b.name for b in registry_rows() if b.sandbox)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BACKENDS":  # read from the registry when asked, so that plug-ins count
+        return backends()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class PortInUseError(OSError):
@@ -88,17 +115,18 @@ class Sandbox:
     """A running sandbox server. Use it as a context manager or call :meth:`close`.
 
     Attributes:
-        backend: the protocol spoken (``"shotgrid"``).
-        url: the site root, e.g. ``http://127.0.0.1:54321``; the REST API is under
-            ``/api/v1.1``.
-        store: the generated production the server reads (and the mutation knobs change).
+        backend: the protocol spoken (``"shotgrid"``...).
+        url: the site root, e.g. ``http://127.0.0.1:54321``; ``api_url`` is where
+            the protocol's API lives under it.
+        production: the neutral production served (``None`` when a store was given).
+        store: the protocol's store of it (the mutation knobs change it).
         knobs: behaviour switches, changeable while the server runs.
         stats: request counters.
-        credentials: script name/key, users with passwords, a 2FA user with its
-            code, and a session token (never shown by ``repr``).
+        credentials: every accepted secret (never shown by ``repr``).
+        auth: a credential for :func:`trackframes.connect`.
     """
 
-    def __init__(self, server: ShotGridServer, backend: str, scale: float | None, seed: int, *,
+    def __init__(self, server: SandboxServer, backend: str, scale: float | None, seed: int, *,
                  froze_gc: bool = False) -> None:
         self._server = server
         self.backend = backend
@@ -115,46 +143,51 @@ class Sandbox:
 
     @property
     def api_url(self) -> str:
-        """``url`` plus ``/api/v1.1``."""
-        return f"{self._url}/api/v1.1"
+        """Where the protocol's API lives (ShotGrid: ``url`` plus ``/api/v1.1``)."""
+        return self._server.api_url
 
     @property
     def port(self) -> int:
         return int(self._url.rsplit(":", 1)[1])
 
     @property
-    def store(self) -> Store:
+    def production(self) -> Production | None:
+        return self._server.production
+
+    @property
+    def store(self) -> Any:
         return self._server.store
 
     @property
-    def knobs(self) -> Knobs:
+    def today(self) -> date:
+        """The date the production was laid out around (``site.today`` of :meth:`connect`)."""
+        return self._server.today
+
+    @property
+    def knobs(self) -> Any:
         return self._server.knobs
 
     @property
-    def stats(self) -> Stats:
+    def stats(self) -> Any:
         return self._server.stats
 
     @property
     def credentials(self) -> dict[str, Any]:
         """A copy of the accepted credentials (see ``docs/sandbox.md``)."""
-        creds = self._server.credentials
-        return {**creds, "users": [dict(u) for u in creds["users"]],
-                "two_factor_user": dict(creds["two_factor_user"]) if creds["two_factor_user"] else None}
+        return self._server.credentials
 
     @property
     def auth(self) -> Any:
-        """A ``trackframes.auth.ScriptKey`` for the sandbox's API script."""
-        from ..auth import ScriptKey
-
-        creds = self._server.credentials
-        return ScriptKey(creds["script_name"], creds["script_key"])
+        """A ``trackframes.auth`` credential of this backend (ShotGrid: a ``ScriptKey``)."""
+        return self._server.auth
 
     def connect(self, **options: Any) -> Any:
-        """``trackframes.connect(self.url, auth=self.auth, today=<the production's today>, **options)``."""
+        """``trackframes.connect(url, backend=..., auth=..., today=<the production's today>, **options)``."""
         import trackframes
 
+        options.setdefault("backend", self.backend)
         options.setdefault("auth", self.auth)
-        options.setdefault("today", self.store.today)
+        options.setdefault("today", self.today)
         return trackframes.connect(self._url, **options)
 
     # -- lifecycle -----------------------------------------------------------
@@ -166,7 +199,7 @@ class Sandbox:
         """Stop the server thread, close its connections and free the port."""
         if not self._closed:
             self._closed = True
-            self._server.stop()
+            self._server.close()
             if self._froze_gc:
                 gc.unfreeze()
 
@@ -178,57 +211,65 @@ class Sandbox:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else self._url
-        size = sum(len(t) for t in self.store.records.values())
+        size = sum(len(t) for _, t in self.production) if self.production is not None else _size(self.store)
         scale = "custom store" if self.scale is None else f"scale={self.scale}"
         return f"Sandbox(backend={self.backend!r}, {state}, {scale}, seed={self.seed}, records={size})"
 
 
+def _size(store: Any) -> int | str:
+    records = getattr(store, "records", None)
+    return sum(len(t) for t in records.values()) if isinstance(records, dict) else "?"
+
+
 def serve(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, *, host: str = "127.0.0.1",
-          port: int = 0, today: date | None = None, store: Store | None = None,
-          script_name: str = "trackframes_sandbox", script_key: str | None = None, **knobs: Any) -> Sandbox:
-    """Generate a demo production and serve it on 127.0.0.1; returns a started :class:`Sandbox`.
+          port: int = 0, today: date | None = None, production: Production | None = None, store: Any = None,
+          **options: Any) -> Sandbox:
+    """Generate a production and serve it on 127.0.0.1 in ``backend``'s protocol; returns a started :class:`Sandbox`.
 
     Args:
-        backend: the protocol to speak; only ``"shotgrid"`` for now.
+        backend: the protocol to speak: a backend of the registry with a sandbox
+            (:func:`backends`); others raise ``ValueError`` naming those that have one.
         scale: size of the generated production (1.0 is a mid-size studio show).
         seed: seed of the generated data, and the initial seed of the knobs' randomness.
         host: ``"127.0.0.1"`` (or ``"localhost"``); other hosts raise ``ValueError``.
         port: TCP port; 0 picks a free one. A taken port raises :class:`PortInUseError`
             (an ``OSError``) before the production is generated.
         today: the date the production is generated around (default: today).
-        store: serve this store instead of generating one (``scale``/``today`` unused).
-        script_name: the API script name clients authenticate with.
-        script_key: its key; ``None`` makes a random key per server.
-        **knobs: initial values of :class:`~trackframes.sandbox.shotgrid.knobs.Knobs`
-            (``latency``, ``rate_limit_every``, ``page_size_cap``...).
+        production: serve this neutral production instead of generating one
+            (``scale`` and ``today`` unused), e.g. one production under two protocols.
+        store: serve this store of the backend's own kind as it is (ShotGrid: a
+            ``trackframes.sandbox.shotgrid.model.Store``).
+        **options: the backend's options (ShotGrid: ``script_name``, ``script_key``)
+            and the initial values of its knobs (``latency``, ``rate_limit_every``,
+            ``page_size_cap``...).
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown sandbox backend {backend!r}; available: {', '.join(BACKENDS)}")
+    module = sandbox_module(backend)
     check_host(host)
-    unknown = sorted(set(knobs) - set(knob_names()))
+    knobs, extra = list(module.knob_names()), tuple(module.OPTIONS)
+    unknown = sorted(set(options) - set(knobs) - set(extra))
     if unknown:
-        raise TypeError(f"unknown knob(s) {', '.join(unknown)}; knobs are "
-                        f"{', '.join(n for n in knob_names() if n != 'seed')} (the knobs' seed starts "
-                        "as the data seed; change it with sb.knobs.seed)")
+        title = registry_row(backend).title
+        raise TypeError(f"unknown option(s) or knob(s) {', '.join(unknown)} for the {title} sandbox."
+                        f"{hint(suggest(unknown[0], [*extra, *knobs]))} Options: {', '.join(extra) or 'none'}; "
+                        f"knobs: {', '.join(knobs)} (the knobs' seed starts as the data seed; change it "
+                        "with sb.knobs.seed)")
+    if production is not None and store is not None:
+        raise TypeError("serve() takes a production or a store, not both")
     if port and not _port_is_free(host, port):
         raise PortInUseError(host, port)
-    knob_state = Knobs(seed=seed, **knobs)
     generated_scale: float | None = scale
     froze_gc = False
-    if store is None:
-        from .data import generate
-
-        store = generate(scale=scale, seed=seed, today=today)
-        if sum(len(table) for table in store.records.values()) >= FREEZE_GC_ROWS:
-            froze_gc = _freeze_gc()
-    else:
+    if store is None and production is None:
+        production = generate(scale=scale, seed=seed, today=today)
+    elif production is None:
         generated_scale = None
+    else:
+        generated_scale = production.scale
     try:
-        server = ShotGridServer(store, host=host, port=port, knobs=knob_state, script_name=script_name,
-                                script_key=script_key).start()
+        server = module.start(production, store=store, host=host, port=port, seed=seed, **options)
+        if store is None and sum(len(t) for _, t in production) >= FREEZE_GC_ROWS:  # type: ignore[union-attr]
+            froze_gc = _freeze_gc()
     except BaseException as exc:
-        if froze_gc:
-            gc.unfreeze()
         if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:  # taken since the check above
             raise PortInUseError(host, port) from None
         raise
@@ -249,18 +290,17 @@ def _freeze_gc() -> bool:
 
 
 def serve_forever(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, *, host: str = "127.0.0.1",
-                  port: int = 8765, today: date | None = None, script_name: str = "trackframes_sandbox",
-                  script_key: str | None = None, out: TextIO | None = None,
-                  stop: threading.Event | None = None, **knobs: Any) -> None:
+                  port: int = 8765, today: date | None = None, out: TextIO | None = None,
+                  stop: threading.Event | None = None, **options: Any) -> None:
     """Run a sandbox in the foreground (``trackframes sandbox``) until Ctrl-C.
 
     Prints the URL, the credentials and how to connect to ``out`` (stdout by
-    default). ``stop`` ends the loop when set (for embedding and tests).
+    default). ``stop`` ends the loop when set (for embedding and tests);
+    ``options`` are :func:`serve`'s.
     """
     out = out or sys.stdout
     stop = stop or threading.Event()
-    sb = serve(backend, scale, seed, host=host, port=port, today=today, script_name=script_name,
-               script_key=script_key, **knobs)
+    sb = serve(backend, scale, seed, host=host, port=port, today=today, **options)
     try:
         out.write(describe(sb))
         out.flush()
@@ -274,25 +314,6 @@ def serve_forever(backend: str = "shotgrid", scale: float = 1.0, seed: int = 0, 
 
 def describe(sb: Sandbox) -> str:
     """The banner :func:`serve_forever` prints: URL, credentials and a connect snippet."""
-    creds = sb.credentials
-    lines = [
-        f"trackframes sandbox ({sb.backend}) serving at {sb.url}  (REST API: {sb.api_url})",
-        f"  script:   {creds['script_name']} / key {creds['script_key']}",
-    ]
-    for user in creds["users"]:
-        lines.append(f"  user:     {user['login']} / password {user['password']}")
-    if creds["two_factor_user"]:
-        u = creds["two_factor_user"]
-        lines.append(f"  2FA user: {u['login']} / password {u['password']} / code {u['otp']}")
-    if creds["session_token"]:
-        lines.append(f"  session token ({creds['session_login']}): {creds['session_token']}")
-    lines += [
-        "",
-        "Connect from Python:",
-        "  import trackframes as tf",
-        f"  site = tf.connect({sb.url!r}, auth=tf.ScriptKey({creds['script_name']!r}, {creds['script_key']!r}))",
-        "",
-        "Press Ctrl-C to stop.",
-        "",
-    ]
+    lines = [f"trackframes sandbox ({sb.backend}) serving at {sb.url}  (API: {sb.api_url})",
+             *sb._server.banner(), "", "Press Ctrl-C to stop.", ""]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from ..model import Store
+from .model import Store
 from .auth import Credentials
 
 __all__ = ["build_credentials", "active_login"]

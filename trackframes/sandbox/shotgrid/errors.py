@@ -13,11 +13,21 @@ reference; 104 for a missing record is the sandbox's own choice.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .problems import error_object as _error_object
 
-__all__ = ["RequestError", "error_object", "bad_request", "not_found"]
+__all__ = ["RequestError", "error_object", "bad_request", "not_found", "show"]
+
+
+def show(value: Any) -> str:
+    """``value`` as JSON text, for error messages (``repr`` when it is not JSON)."""
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
 
 def error_object(status: int = 400, detail: str | None = None, *, code: int | None = None,
                  title: str | None = None, source: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
-from ..model import FieldDef
+from .model import FieldDef
 from .names import EntityNames
 from .problems import bad_request
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import orjson
 
-from ..model import FieldDef, Store
+from .model import FieldDef, Store
 from . import query as engine
 from .exchange import Ctx, Response
 from .fragments import FragmentCache
@@ -38,7 +38,7 @@ class RecordEndpoints:
         names: entity-name spellings of the store.
         knobs: read for the page-size cap, relationship shape and mutation knobs.
         make_record: ``make_record(store, entity, rng)`` for ``mutate_creates``
-            (``trackframes.sandbox.data.make_record`` when ``None``).
+            (``trackframes.sandbox.shotgrid.new_records.make_record`` when ``None``).
     """
 
     def __init__(self, store: Store, names: EntityNames, knobs: Knobs,
@@ -89,7 +89,7 @@ class RecordEndpoints:
             if creates:
                 make = self._make_record
                 if make is None:
-                    from ..data import make_record as make
+                    from .new_records import make_record as make
                 for _ in range(creates):
                     store.insert(entity, make(store, entity, rng))
             for _ in range(deletes):

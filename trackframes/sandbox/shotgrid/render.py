@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..model import FieldDef, Store
+from .model import FieldDef, Store
 from .names import EntityNames
 
 __all__ = ["Column", "Renderer", "LINK_TYPES", "PASSWORD_MASK"]

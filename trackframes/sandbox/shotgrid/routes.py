@@ -18,7 +18,7 @@ import re
 from datetime import date, timedelta
 from typing import Any, Callable
 
-from ..model import Store
+from .model import Store
 from . import query as engine
 from .auth import TokenService
 from .errors import RequestError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import EntityDef, FieldDef, Store
+from .model import EntityDef, FieldDef, Store
 from .names import EntityNames
 
 __all__ = ["entities_body", "entity_body", "fields_body", "field_body", "field_record", "STATUS_NAMES"]

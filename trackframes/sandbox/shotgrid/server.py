@@ -23,7 +23,8 @@ from urllib.parse import unquote
 
 import orjson
 
-from ..model import Store
+from .model import Store
+from ..loopback import check_host
 from .accounts import active_login, build_credentials
 from .auth import TokenService
 from .exchange import Request, Response
@@ -38,14 +39,6 @@ log = logging.getLogger("trackframes.sandbox")
 
 #: Largest request body accepted (bytes).
 MAX_BODY = 16 * 1024 * 1024
-_LOOPBACK = {"127.0.0.1", "localhost"}
-
-
-def check_host(host: str) -> str:
-    """``"127.0.0.1"`` for a loopback host name; ``ValueError`` for anything else."""
-    if host not in _LOOPBACK:
-        raise ValueError(f"the sandbox binds to 127.0.0.1 only, not {host!r}")
-    return "127.0.0.1"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -209,7 +202,7 @@ class ShotGridServer:
         script_name: the API script name clients authenticate with.
         script_key: its key; a random one when ``None``.
         make_record: values of a new record for the mutation knobs
-            (``trackframes.sandbox.data.make_record`` when omitted).
+            (``trackframes.sandbox.shotgrid.new_records.make_record`` when omitted).
     """
 
     def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 0, knobs: Knobs | None = None,

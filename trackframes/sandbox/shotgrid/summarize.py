@@ -69,7 +69,7 @@ import calendar
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from ..model import FieldDef, Store
+from .model import FieldDef, Store
 from .errors import bad_request
 from .query import reference_now, search, value_getter
 

@@ -1,43 +1,53 @@
-"""Static data of the generated production, shared by the generator modules.
+"""Static data of the generated production: its value lists, pipeline and names.
 
-The pipeline's steps (:data:`STEPS`), people's and projects' names, odds and
-weights of the random choices, review-note texts, the studio's holidays
-(:func:`studio_holidays`) and the planning record of a project (:class:`Project`).
+The values a field may take (:data:`DEPARTMENTS`, :data:`ASSET_TYPES`,
+:data:`PRIORITIES`...), the pipeline's steps (:data:`STEPS`), people's and
+projects' names, odds and weights of the random choices and review-note texts.
+Everything here is tracker-neutral; each protocol renders it in its own words.
+
+>>> [s.name for s in STEPS if s.applies_to == "asset"]
+['Model', 'Rig', 'Surface', 'Lookdev']
+>>> DEPARTMENTS[0], len(ARTIST_DEPARTMENTS)
+('Production', 6)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
 
 __all__ = [
     "ARTIST_DEPARTMENTS",
     "ASSET_NAMES",
+    "ASSET_TYPES",
     "ASSET_TYPE_CUM",
     "ASSET_TYPE_WEIGHTS",
     "CLIENT_STEPS",
+    "COUNTRIES",
+    "DEPARTMENTS",
     "DEPARTMENT_CUM",
     "FIRST_NAMES",
     "LAST_NAMES",
     "LEFT",
     "LOG_PHRASES",
-    "Link",
     "MAX_DELAY",
     "MEDIA_HOST",
     "MINUTES_PER_DAY",
     "NOTE_BODIES",
     "NOTE_PREFIX",
+    "NOTE_TYPES",
     "NOTE_TYPE_CUM",
     "OVERRUN",
     "PLACES",
+    "PRIORITIES",
     "PRIORITY_CUM",
+    "PROJECT_STATUSES",
     "PROJECT_TITLES",
-    "Project",
+    "PROJECT_TYPES",
     "RIG_ODDS",
     "SHOT_STEP_ODDS",
     "SHOT_TEMPLATES",
+    "SHOT_TYPES",
     "SHOT_TYPE_CUM",
     "SLIPS",
     "SLIP_CUM",
@@ -47,28 +57,43 @@ __all__ = [
     "VENDOR_SPECIALTIES",
     "VENDOR_WORDS",
     "cumulative",
-    "studio_holidays",
 ]
 
 
 #: Length of a working day in minutes: task durations are working days × this.
 MINUTES_PER_DAY = 8 * 60
 
-Link = dict[str, Any]
+# -- the values fields take ---------------------------------------------------
+
+#: Departments: people belong to one; each artist department has a group of its people.
+DEPARTMENTS: tuple[str, ...] = (
+    "Production", "Layout", "Animation", "FX", "Lighting", "Compositing", "Assets",
+)
+ASSET_TYPES: tuple[str, ...] = ("Character", "Prop", "Environment", "Vehicle", "FX", "Matte Painting")
+SHOT_TYPES: tuple[str, ...] = ("Plate + CG", "Full CG", "Plate Only", "Retime")
+PROJECT_TYPES: tuple[str, ...] = ("Feature", "Episodic", "Commercial", "Game Cinematic", "Music Video")
+PROJECT_STATUSES: tuple[str, ...] = ("Bidding", "Active", "Delivered", "Lost")
+PRIORITIES: tuple[str, ...] = ("Low", "Medium", "High", "Urgent")
+NOTE_TYPES: tuple[str, ...] = ("Internal", "Client", "Director", "Supervisor")
+COUNTRIES: tuple[str, ...] = ("Canada", "France", "Germany", "India", "New Zealand", "United Kingdom", "United States")
 
 # -- static production data -------------------------------------------------
 
 
 def cumulative(weights: tuple[float, ...]) -> tuple[float, ...]:
-    """Cumulative weights, for :meth:`_Generator.weighted`."""
+    """Cumulative weights, for the generator's weighted choices."""
     return tuple(accumulate(weights))
 
 
 @dataclass(frozen=True)
 class StepSpec:
-    code: str
+    """One pipeline step: its name, abbreviation, the kind of record its tasks
+    belong to (``"shot"`` or ``"asset"``), its department, its place in the
+    pipeline, its colour (``"r,g,b"``), its bid range in days and a description."""
+
+    name: str
     short_name: str
-    entity_type: str
+    applies_to: str
     department: str
     list_order: int
     color: str
@@ -78,17 +103,17 @@ class StepSpec:
 
 #: The pipeline, in order. Shot tasks run Matchmove → … → Comp; asset tasks Model → … → Lookdev.
 STEPS: tuple[StepSpec, ...] = (
-    StepSpec("Model", "MOD", "Asset", "Assets", 10, "95,150,220", (3, 9), "Modeling of the asset geometry."),
-    StepSpec("Rig", "RIG", "Asset", "Assets", 20, "150,110,210", (2, 7), "Rigging for animation."),
-    StepSpec("Surface", "SRF", "Asset", "Assets", 30, "210,140,70", (2, 7), "Texturing and shading."),
-    StepSpec("Lookdev", "LKD", "Asset", "Lighting", 40, "230,200,80", (1.5, 5), "Look development."),
-    StepSpec("Matchmove", "MM", "Shot", "Layout", 50, "120,120,120", (1, 4), "Camera and object tracking."),
-    StepSpec("Layout", "LAY", "Shot", "Layout", 60, "70,170,170", (1.5, 5), "Camera, staging and set dressing."),
-    StepSpec("Animation", "ANM", "Shot", "Animation", 70, "90,190,90", (3, 11), "Character and vehicle animation."),
-    StepSpec("FX", "FX", "Shot", "FX", 80, "220,110,60", (3, 9), "Simulations: destruction, smoke, water."),
-    StepSpec("Lighting", "LGT", "Shot", "Lighting", 90, "240,210,60", (2, 7), "Lighting and rendering."),
-    StepSpec("Roto", "RTO", "Shot", "Compositing", 100, "200,90,150", (1, 3.5), "Rotoscoping and paint."),
-    StepSpec("Comp", "CMP", "Shot", "Compositing", 110, "220,60,60", (2, 6), "Compositing and final output."),
+    StepSpec("Model", "MOD", "asset", "Assets", 10, "95,150,220", (3, 9), "Modeling of the asset geometry."),
+    StepSpec("Rig", "RIG", "asset", "Assets", 20, "150,110,210", (2, 7), "Rigging for animation."),
+    StepSpec("Surface", "SRF", "asset", "Assets", 30, "210,140,70", (2, 7), "Texturing and shading."),
+    StepSpec("Lookdev", "LKD", "asset", "Lighting", 40, "230,200,80", (1.5, 5), "Look development."),
+    StepSpec("Matchmove", "MM", "shot", "Layout", 50, "120,120,120", (1, 4), "Camera and object tracking."),
+    StepSpec("Layout", "LAY", "shot", "Layout", 60, "70,170,170", (1.5, 5), "Camera, staging and set dressing."),
+    StepSpec("Animation", "ANM", "shot", "Animation", 70, "90,190,90", (3, 11), "Character and vehicle animation."),
+    StepSpec("FX", "FX", "shot", "FX", 80, "220,110,60", (3, 9), "Simulations: destruction, smoke, water."),
+    StepSpec("Lighting", "LGT", "shot", "Lighting", 90, "240,210,60", (2, 7), "Lighting and rendering."),
+    StepSpec("Roto", "RTO", "shot", "Compositing", 100, "200,90,150", (1, 3.5), "Rotoscoping and paint."),
+    StepSpec("Comp", "CMP", "shot", "Compositing", 110, "220,60,60", (2, 6), "Compositing and final output."),
 )
 
 #: Chance that a shot gets a task of each shot step.
@@ -136,10 +161,10 @@ ASSET_NAMES: dict[str, tuple[str, ...]] = {
     "FX": ("smoke", "fire", "rain", "sparks", "dust", "splash"),
     "Matte Painting": ("skyline", "mountains", "sunset", "ruins"),
 }
-ASSET_TYPE_WEIGHTS: tuple[float, ...] = (3, 4, 2, 1, 1, 0.5)  # order of catalog.ASSET_TYPES
+ASSET_TYPE_WEIGHTS: tuple[float, ...] = (3, 4, 2, 1, 1, 0.5)  # order of ASSET_TYPES
 ASSET_TYPE_CUM = cumulative(ASSET_TYPE_WEIGHTS)
-SHOT_TYPE_CUM = cumulative((5, 2, 2, 1))  # order of catalog.SHOT_TYPES
-PRIORITY_CUM = cumulative((1, 6, 2, 0.5))  # order of catalog.PRIORITIES
+SHOT_TYPE_CUM = cumulative((5, 2, 2, 1))  # order of SHOT_TYPES
+PRIORITY_CUM = cumulative((1, 6, 2, 0.5))  # order of PRIORITIES
 SLIPS: tuple[int, ...] = (0, 1, 2, 4)  # schedule slack beyond the bid, in days (never less than the bid)
 SLIP_CUM = cumulative((7, 2, 1, 0.5))
 MAX_DELAY = 10  # working days a task's start may move for someone to have room for it
@@ -170,57 +195,5 @@ LOG_PHRASES: tuple[str, ...] = (
 NOTE_PREFIX: dict[str, str] = {
     "Internal": "Dailies", "Client": "Client review", "Director": "Director review", "Supervisor": "Supervisor notes",
 }
-NOTE_TYPE_CUM = cumulative((5, 2, 1, 2))  # order of catalog.NOTE_TYPES
+NOTE_TYPE_CUM = cumulative((5, 2, 1, 2))  # order of NOTE_TYPES
 MEDIA_HOST = "https://media.example.com"
-
-
-def _easter(year: int) -> date:
-    """Easter Sunday (anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def studio_holidays(year: int) -> dict[date, str]:
-    """The studio's closed days in one year, with descriptions."""
-    easter = _easter(year)
-    days = {
-        date(year, 1, 1): "New Year's Day",
-        easter - timedelta(days=2): "Good Friday",
-        easter + timedelta(days=1): "Easter Monday",
-        date(year, 5, 1): "Labour Day",
-        date(year, 12, 24): "Christmas Eve",
-        date(year, 12, 25): "Christmas Day",
-        date(year, 12, 26): "Boxing Day",
-        date(year, 12, 31): "New Year's Eve",
-    }
-    # the summer party: last Friday of July
-    last = date(year, 7, 31)
-    days[last - timedelta(days=(last.weekday() - 4) % 7)] = "Studio summer party"
-    return dict(sorted(days.items()))
-
-
-
-@dataclass
-class Project:
-    """Planning data of one project while it is generated."""
-
-    index: int
-    name: str
-    code: str
-    archived: bool
-    start: int  # ordinal
-    end: int  # ordinal
-    weight: float
-    fps: float
-    n_shots: int = 1
-    n_assets: int = 1
-    pid: int = 0
-    work: list[int] = field(default_factory=list)  # ordinals of its working days, ascending
-    members: set[int] = field(default_factory=set)  # user ids

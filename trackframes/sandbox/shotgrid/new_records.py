@@ -10,15 +10,12 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
-from . import catalog
-from .model import Store
-from .vocabulary import (
+from ..production.vocabulary import (
     ARTIST_DEPARTMENTS,
     ASSET_NAMES,
     FIRST_NAMES,
     LAST_NAMES,
     LOG_PHRASES,
-    Link,
     MEDIA_HOST,
     MINUTES_PER_DAY,
     NOTE_BODIES,
@@ -27,8 +24,12 @@ from .vocabulary import (
     TAGS,
     VENDOR_WORDS,
 )
+from . import catalog
+from .model import Store
 
 __all__ = ["make_record"]
+
+Link = dict[str, Any]
 
 
 def make_record(store: Store, entity: str, rng: random.Random) -> dict[str, Any]:
