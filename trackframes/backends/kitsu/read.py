@@ -12,12 +12,20 @@ each is a snapshot:
 * ``project_id`` (a record never changes project), or the values of a long
   ``in`` filter, sent in parts that keep the URL under Zou's limit;
 * one request per project for the types Zou lists per project
-  (``TimeSpent``, ``Comment``, and those an account may not list whole).
+  (``TimeSpent``, ``Comment``, and those an account may not list whole), and
+  for all the tasks of a few projects (``/data/projects/<id>/tasks``: the
+  same records, which Zou answers faster than its task list).
 
 A record present for the whole read is therefore in exactly one part, and in
 its snapshot: it appears exactly once (``tests/kitsu/test_paging.py`` proves it
 with another client editing records during the read). Parts are fetched
-concurrently (the site's ``concurrency``).
+concurrently (the site's ``concurrency``), and so are, alongside them, the
+records the query's links name (:class:`Prefetch`): directories, a project's
+schedule items, and its shots, sequences, episodes and assets from Zou's
+per-kind lists.
+
+**Counting.** When Zou answers the whole filter, ``count`` asks each part for
+a one-record page and adds their ``total`` (:meth:`Reader.count`).
 
 **Archived projects.** Like on every backend, records of closed projects are
 left out unless ``include_archived_projects=True``: by ``project_id`` on the
