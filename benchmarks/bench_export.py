@@ -14,6 +14,10 @@ Then 1% of the records of every type change on the server (90% updated, 10%
 retired, plus new records worth 10% of that), and a sync of every dataset
 runs in another fresh process; its time is reported against the export's.
 After the sync each dataset must hold as many rows as the server counts.
+
+Last, another 1% changes and every dataset is synced again with the backend's
+change feed hidden, the way a backend without one is synced (the id
+comparison: every current id is listed, then the changed rows fetched).
 """
 
 from __future__ import annotations
@@ -103,13 +107,44 @@ def remote_sandbox(scale: float, seed: int = 0) -> Iterator[tuple[dict[str, Any]
 
 # -- export and sync, each in a fresh process that measures itself -------------------------------------------------
 
+class WithoutChangeFeed:
+    """A backend with its change feed hidden: the public backend protocol, forwarded."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner, self.name, self.MAX_PAGE_SIZE = inner, inner.name, inner.MAX_PAGE_SIZE
+
+    def entities(self) -> Any:
+        return self._inner.entities()
+
+    def fields(self, entity: str) -> Any:
+        return self._inner.fields(entity)
+
+    def resolve_fields(self, entity: str, fields: Any) -> Any:
+        return self._inner.resolve_fields(entity, fields)
+
+    def check_filters(self, entity: str, filters: Any) -> Any:
+        return self._inner.check_filters(entity, filters)
+
+    def plan(self, query: Any, page_size: int) -> Any:
+        return self._inner.plan(query, page_size)
+
+    def count(self, query: Any) -> int:
+        return self._inner.count(query)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 def _worker(kind: str, info: dict[str, Any], out: str, entities: list[str], conn: Any) -> None:
     import gc
 
     import trackframes as tf
-    from trackframes.io import export, sync
+    from trackframes.io import export, read_metadata, sync
 
     site = tf.connect(info["url"], auth=tf.ScriptKey(info["script_name"], info["script_key"]), progress=False)
+    if kind == "compare":
+        site = tf.Site(WithoutChangeFeed(site.backend), url=site.url, page_size=site.page_size,
+                       concurrency=site.concurrency, progress=False)
     site.entity_types()
     gc.collect()
     reset_peak()
@@ -123,7 +158,8 @@ def _worker(kind: str, info: dict[str, Any], out: str, entities: list[str], conn
         else:
             result = sync(site, path)
         results[entity] = {"rows": result.rows, "fetched": result.fetched, "removed": result.removed,
-                           "files": result.files, "bytes": result.bytes, "seconds": result.seconds}
+                           "files": result.files, "bytes": result.bytes, "seconds": result.seconds,
+                           "method": (read_metadata(path).get("last_sync") or {}).get("method")}
     seconds = time.perf_counter() - t0
     conn.send({"results": results, "seconds": seconds, "base_mb": base / 1024,
                "peak_mb": status_kb("VmHWM") / 1024})
@@ -190,6 +226,24 @@ def main() -> None:
             counts = server_counts(info, entities)
             wrong = {e: (syn["results"][e]["rows"], counts[e]) for e in entities
                      if syn["results"][e]["rows"] != counts[e]}
+            methods = sorted({str(r["method"]) for r in syn["results"].values()})
+            print(f"   rows after the sync match the server's counts: {'yes' if not wrong else wrong}; "
+                  f"method: {', '.join(methods)}")
+
+            control.send(("mutate", args.fraction, 2))
+            changed = control.recv()
+            print(f"\n3. another {args.fraction:.0%} changes ({changed['updated']:,} updated, {changed['retired']:,} "
+                  f"retired, {changed['created']:,} created); sync with the change feed hidden")
+            cmp_ = run_in_fresh_process("compare", info, out, entities)
+            fetched = sum(r["fetched"] for r in cmp_["results"].values())
+            removed = sum(r["removed"] for r in cmp_["results"].values())
+            counts = server_counts(info, entities)
+            wrong = {e: (cmp_["results"][e]["rows"], counts[e]) for e in entities
+                     if cmp_["results"][e]["rows"] != counts[e]}
+            methods = sorted({str(r["method"]) for r in cmp_["results"].values()})
+            print(f"   sync of every dataset: {cmp_['seconds']:.1f} s ({fetched:,} records fetched, {removed:,} rows "
+                  f"dropped), {cmp_['seconds'] / exp['seconds']:.2f}x the full export; peak RSS "
+                  f"{cmp_['peak_mb']:.0f} MB; method: {', '.join(methods)}")
             print(f"   rows after the sync match the server's counts: {'yes' if not wrong else wrong}")
     finally:
         if args.out is None:

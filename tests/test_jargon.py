@@ -53,13 +53,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 
 #: Files other branches of the same issue are rewriting: their jargon leaves with that work (listed so
 #: that nothing is skipped silently; remove an entry when its branch lands).
-PENDING: dict[str, str] = {
-    "io/sync.py": "export branch: sync through the change-feed capability",
-    "io/flat.py": "export branch",
-    "io/partition.py": "export branch",
-    "io/read.py": "export branch",
-    "io/scan.py": "export branch",
-}
+PENDING: dict[str, str] = {}
 
 
 def _backend_owned(rel: Path) -> bool:

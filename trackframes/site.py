@@ -480,7 +480,12 @@ def _json(value: Any) -> bytes:
 
 
 def _sort(table: pa.Table, order: Sequence[str], specs: list[FieldSpec]) -> pa.Table:
-    """Order rows like the server would: text case-insensitively, links by name, nulls last, ties by id."""
+    """Order rows like the server would: text case-insensitively, links by name, ties by id.
+
+    Nulls go where PostgreSQL puts them: last when ascending, first when
+    descending. Arrow places nulls once for all keys, so each key is preceded
+    by its own is-null key.
+    """
     by_name = {s.name: s for s in specs}
     keys: list[tuple[str, str, str]] = []
     columns: dict[str, pa.Array] = {}
@@ -498,9 +503,11 @@ def _sort(table: pa.Table, order: Sequence[str], specs: list[FieldSpec]) -> pa.T
             col = pc.cast(col, pa.string())
         if pa.types.is_string(col.type):
             col = pc.utf8_lower(col)
-        key = f"__k{i}"
-        columns[key] = col
-        keys.append((key, "descending" if item.startswith("-") else "ascending", "at_end"))
+        direction = "descending" if item.startswith("-") else "ascending"
+        columns[f"__n{i}"] = pc.is_null(col)
+        keys.append((f"__n{i}", direction, "at_end"))
+        columns[f"__k{i}"] = col
+        keys.append((f"__k{i}", direction, "at_end"))
     idx = pc.sort_indices(pa.table(columns), sort_keys=keys)
     return table.take(idx)
 

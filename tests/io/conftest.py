@@ -80,3 +80,58 @@ def duck(sql: str) -> list[tuple[Any, ...]]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+class WithoutChangeFeed:
+    """A backend with its change feed hidden: it forwards the public backend protocol and nothing else.
+
+    Syncing through it takes the path of a backend that has no change feed (the id comparison).
+    """
+
+    def __init__(self, inner: Any) -> None:
+        from trackframes.backends.base import Capability
+
+        self._inner = inner
+        self.name = inner.name
+        self.MAX_PAGE_SIZE = inner.MAX_PAGE_SIZE
+        self.id_kind = inner.id_kind
+        self.capabilities = frozenset(inner.capabilities) - {Capability.CHANGE_FEED}
+
+    def can_push(self, condition: Any, spec: Any) -> bool:
+        return self._inner.can_push(condition, spec)
+
+    def operators(self, spec: Any) -> Any:
+        return self._inner.operators(spec)
+
+    def directory(self) -> Any:
+        return self._inner.directory()
+
+    def entities(self) -> Any:
+        return self._inner.entities()
+
+    def fields(self, entity: str) -> Any:
+        return self._inner.fields(entity)
+
+    def resolve_fields(self, entity: str, fields: Any) -> Any:
+        return self._inner.resolve_fields(entity, fields)
+
+    def check_filters(self, entity: str, filters: Any) -> Any:
+        return self._inner.check_filters(entity, filters)
+
+    def plan(self, query: Any, page_size: int) -> Any:
+        return self._inner.plan(query, page_size)
+
+    def count(self, query: Any) -> int:
+        return self._inner.count(query)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def connect(sandbox: Any, *, change_feed: bool = True, **options: Any) -> tf.Site:
+    """A site of ``sandbox``; with ``change_feed=False`` its backend hides the change feed."""
+    site = sandbox.connect(progress=False, **options)
+    if change_feed:
+        return site
+    return tf.Site(WithoutChangeFeed(site.backend), url=site.url, page_size=site.page_size,
+                   concurrency=site.concurrency, progress=False)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import trackframes as tf
-from tests.io.conftest import TODAY, now_iso, siblings, tree_digest
+from tests.io.conftest import TODAY, connect, now_iso, siblings, tree_digest
 from trackframes.io import export, read_metadata, read_parquet, sync
 from trackframes.sandbox.data import make_record
 from trackframes.sandbox.model import FieldDef
@@ -299,13 +299,15 @@ operation = st.one_of(
 )
 
 
+@pytest.mark.parametrize("feed", [True, False], ids=["change feed", "id comparison"])
 @settings(max_examples=18, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(ops=st.lists(operation, min_size=1, max_size=10),
-       partition_by=st.sampled_from([None, "project.name", "updated_at:month"]))
-def test_sync_after_any_mutations_equals_a_fresh_export(prop_sb, ops, partition_by):
+       partition_by=st.sampled_from([None, "project.name", "updated_at:month", "updated_at:week"]))
+def test_sync_after_any_mutations_equals_a_fresh_export(prop_sb, feed, ops, partition_by):
+    """Both ways of syncing: with the backend's change feed, and comparing ids (the feed hidden)."""
     store = prop_sb.store
-    with tempfile.TemporaryDirectory() as tmp, prop_sb.connect(progress=False) as site:
+    with tempfile.TemporaryDirectory() as tmp, connect(prop_sb, change_feed=feed) as site:
         root = Path(tmp)
         path = root / "tasks"
         export(site, "Task", path, filters=ACTIVE, partition_by=partition_by)
@@ -325,5 +327,6 @@ def test_sync_after_any_mutations_equals_a_fresh_export(prop_sb, ops, partition_
                 want = refetch(site, path, root / f"fresh{checks}")
                 pd.testing.assert_frame_equal(got, want)
                 assert got["id"].tolist() == reference_ids(store)
+                assert read_metadata(path)["last_sync"]["method"] == ("change feed" if feed else "id comparison")
                 checks += 1
         assert siblings(path) == []

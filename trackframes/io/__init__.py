@@ -12,12 +12,13 @@
 >>> same, synced.rows == exported.rows, synced.fetched
 (True, True, 0)
 
-Modules: :mod:`.export` (streaming writer, watermark rule), :mod:`.sync`
-(upserts and removals), :mod:`.read`, :mod:`.scan` (read filters, damaged
-files named), :mod:`.flat` (frames for Excel and CSV), :mod:`.partition` (Hive keys),
-:mod:`.writer` (bounded-memory Parquet writer), :mod:`.metadata`
-(``_trackframes.json``), :mod:`.atomic` (temporary directory, swap),
-:mod:`.lock` (the writers' lock) and :mod:`.errors` (dataset errors).
+Modules: :mod:`.export` (streaming export, watermark rule), :mod:`.sync`
+(change feed or id comparison; upserts and removals), :mod:`.read`, :mod:`.scan`
+(read filters, damaged files named), :mod:`.flat` (frames for Excel and CSV),
+:mod:`.partition` (Hive keys), :mod:`.writer` (``pyarrow.dataset.write_dataset``
+fed as pages arrive, in bounded memory), :mod:`.metadata` (``_trackframes.json``),
+:mod:`.atomic` (temporary directory, swap; datasets and ``df.tf.to_parquet``
+files), :mod:`.lock` (the writers' lock) and :mod:`.errors` (dataset errors).
 """
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ Writers of one path take an exclusive lock on ``out/.tasks.lock``
 and the file is deleted when the writer is done), so two exports or syncs of
 one dataset never run at once. Readers take no lock.
 
+A single file (``df.tf.to_parquet``) takes the same path: the lock, a
+temporary sibling directory holding the new file, cleaned up the same way,
+and the swap, here one ``os.replace`` of the file (atomic for a file).
+
 A write the storage refuses (disk full, quota, read-only) becomes a
 :class:`~trackframes.io.errors.DatasetWriteError` naming the dataset path,
 after the temporary directory has been removed.
@@ -85,20 +89,30 @@ def recover(path: Path) -> None:
 class Staging:
     """Lock ``path``, give a fresh temporary sibling directory, and swap it in on :meth:`commit`.
 
-    >>> with Staging(Path("out/tasks")) as stage:        # doctest: +SKIP
-    ...     write_everything_into(stage.tmp)
-    ...     stage.commit()
+    With ``file=True``, ``path`` is one file: write it at :attr:`file` (inside the
+    temporary directory) and :meth:`commit` moves it to ``path``.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with Staging(Path(tmp) / "notes.txt", file=True) as stage:
+    ...         _ = stage.file.write_text("all or nothing")
+    ...         stage.commit()
+    ...     sorted(p.name for p in Path(tmp).iterdir()), (Path(tmp) / "notes.txt").read_text()
+    (['notes.txt'], 'all or nothing')
 
     Leaving the block without :meth:`commit` (an error) deletes the temporary
-    directory and keeps the previous dataset.
+    directory and keeps the previous dataset (or file).
     """
 
-    def __init__(self, path: Path, *, create_parent: bool = True) -> None:
+    def __init__(self, path: Path, *, create_parent: bool = True, file: bool = False) -> None:
         self.path = Path(path)
         self.create_parent = create_parent
+        self.is_file = file
         self.tmp = self.path.parent / f".{self.path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        #: where a single file is written (``file=True``)
+        self.file = self.tmp / self.path.name
         self.committed = False
-        self._lock = DatasetLock(self.path)
+        self._lock = DatasetLock(self.path, writers="df.tf.to_parquet" if file else "export or sync")
 
     def __enter__(self) -> "Staging":
         if self.create_parent:
@@ -106,14 +120,25 @@ class Staging:
         self._lock.acquire()
         try:
             recover(self.path)
-            _check_replaceable(self.path)
+            self._check()
             self.tmp.mkdir()
         except BaseException as exc:
             self._lock.release()
             if _refused_by_storage(exc):
-                raise write_failed(self.path, exc, previous=is_dataset(self.path)) from exc  # type: ignore[arg-type]
+                raise self._failed(exc) from exc  # type: ignore[arg-type]
             raise
         return self
+
+    def _check(self) -> None:
+        if not self.is_file:
+            _check_replaceable(self.path)
+        elif self.path.is_dir():
+            raise DatasetExistsError(f"{self.path} is a directory, not a file; refusing to replace it with a "
+                                     "Parquet file. Choose a file name.", path=self.path)
+
+    def _failed(self, exc: OSError) -> Exception:
+        previous = self.path.is_file() if self.is_file else is_dataset(self.path)
+        return write_failed(self.path, exc, previous=previous, what="file" if self.is_file else "dataset")
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         try:
@@ -122,12 +147,19 @@ class Staging:
         finally:
             self._lock.release()
         if not self.committed and _refused_by_storage(exc):
-            raise write_failed(self.path, exc, previous=is_dataset(self.path)) from exc  # type: ignore[arg-type]
+            raise self._failed(exc) from exc  # type: ignore[arg-type]
 
     # -- the swap ------------------------------------------------------------------
     def commit(self) -> None:
-        """Make the temporary directory durable, then put it at ``path`` in one step."""
+        """Make the temporary directory durable, then put it (or its file) at ``path`` in one step."""
         _fsync_tree(self.tmp)
+        if self.is_file:
+            self._check()
+            os.replace(self.file, self.path)
+            self.committed = True
+            _fsync_dir(self.path.parent)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
         if not self.path.exists():
             os.rename(self.tmp, self.path)
             self.committed = True

@@ -72,13 +72,13 @@ class DatasetWriteError(DatasetError, OSError):
     """
 
 
-def write_failed(path: Path, exc: OSError, *, previous: bool) -> DatasetWriteError:
-    """The error for a write into the temporary copy of ``path`` that the storage refused."""
+def write_failed(path: Path, exc: OSError, *, previous: bool, what: str = "dataset") -> DatasetWriteError:
+    """The error for a write into the temporary copy of ``path`` (a dataset, or a ``file``) the storage refused."""
     reason = os.strerror(exc.errno) if exc.errno else str(exc)
     where = f" (writing {exc.filename})" if getattr(exc, "filename", None) else ""
-    kept = (f"the previous dataset at {path} is unchanged" if previous
+    kept = (f"the previous {what} at {path} is unchanged" if previous
             else f"nothing was written at {path}")
-    err = DatasetWriteError(f"Could not write the dataset {path}: {reason}{where}. The partial copy was removed and "
+    err = DatasetWriteError(f"Could not write the {what} {path}: {reason}{where}. The partial copy was removed and "
                             f"{kept}; free some space (or fix the storage) and run it again.", path=path)
     err.errno = exc.errno
     err.strerror = reason

@@ -2,7 +2,8 @@
 
 Pages come from :meth:`trackframes.site.Site._pages` as typed record batches
 (each converted in the fetching threads as it lands) and go straight into a
-:class:`~trackframes.io.writer.DatasetWriter`; the whole result is never held.
+:class:`~trackframes.io.writer.DatasetWriter` (``pyarrow.dataset.write_dataset``
+fed as the pages arrive); the whole result is never held.
 The dataset is written into a temporary sibling directory and swapped in
 when complete (:mod:`trackframes.io.atomic`).
 
@@ -36,7 +37,7 @@ from .errors import CorruptDatasetError, DatasetExistsError
 from .metadata import (FORMAT, FORMAT_VERSION, clean_url, iso, query_differences, query_identity, read_metadata,
                        schema_to_json, specs_to_json, write_metadata)
 from .partition import Layout, PartitionKey, parse_partition_by, source_field
-from .writer import COMPRESSIONS, DatasetWriter, WrittenFile
+from .writer import DatasetWriter, WrittenFile, check_compression
 
 __all__ = ["export", "ExportResult", "DEFAULT_OVERLAP_SECONDS", "stream_query", "build_metadata", "human_size",
            "plural"]
@@ -50,7 +51,7 @@ class ExportResult:
     """What an export or sync wrote.
 
     ``fetched`` counts the records fetched from the site, ``removed`` the rows
-    of the previous dataset that were dropped (retired, changed, or no longer
+    of the previous dataset that were dropped (deleted, changed, or no longer
     matching the filters); an export fetches everything and removes nothing.
     """
 
@@ -139,7 +140,7 @@ def export(site: Any, entity: str, path: str | Path, *, filters: Any = None, fie
         watermark = datetime.now(timezone.utc)
         with DatasetWriter(stage.tmp, layout, compression=compression, tag="0000",
                            row_group_size=row_group_size, max_rows_per_file=max_rows_per_file) as writer:
-            rows, max_updated = stream_query(site, query, writer, progress)
+            rows, max_updated = stream_query(site, query, writer, progress, specs=specs)
             if rows == 0 and not keys:
                 writer.write_empty()
         files = writer.files
@@ -173,13 +174,6 @@ def _check_same_query(path: Path, site: Any, query: Any, specs: Sequence[FieldSp
             "(Exporting the same query again refreshes it.)", path=path)
 
 
-def check_compression(compression: str | None) -> str:
-    value = "none" if compression is None else str(compression).lower()
-    if value not in COMPRESSIONS:
-        raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}, not {compression!r}")
-    return value
-
-
 def _field_names(site: Any, entity: str, fields: Any, keys: Sequence[PartitionKey]) -> tuple[Any, bool]:
     """The fields to fetch (partition fields added) and whether they are all the entity's fields."""
     if isinstance(fields, str):
@@ -203,17 +197,26 @@ def _field_names(site: Any, entity: str, fields: Any, keys: Sequence[PartitionKe
 
 
 def stream_query(site: Any, query: Any, writer: DatasetWriter, progress: bool | None,
-                 ids: list[pa.Array] | None = None) -> tuple[int, datetime | None]:
+                 ids: list[pa.Array] | None = None,
+                 specs: Sequence[FieldSpec] | None = None) -> tuple[int, datetime | None]:
     """Write every page of ``query`` as it arrives; returns (rows, largest ``updated_at`` seen).
 
-    When ``ids`` is a list, each page's ``id`` column is appended to it.
+    When ``ids`` is a list, each page's ``id`` column is appended to it. A query with a residual
+    (conditions the backend cannot send) needs its output ``specs``: pages are filtered by it
+    locally and its extra columns dropped (:func:`trackframes.queries.finish_batches`).
     """
+    from ..queries import finish_batches
+
     rows = 0
     latest = None
     pages = site._pages(query, progress)
+    batches: Any = (page.data for page in pages)
+    if query.residual.items:
+        if specs is None:
+            raise ValueError("stream_query needs the output specs of a query with a residual")
+        batches = finish_batches(batches, query, list(specs), site._now())
     try:
-        for page in pages:
-            batch = page.data
+        for batch in batches:
             if not batch.num_rows:
                 continue
             rows += batch.num_rows

@@ -3,14 +3,14 @@
 ``find`` frames keep what a program needs: UTC-aware timestamps and list
 columns of linked records. Excel refuses the first (``Excel does not support
 datetimes with timezones``) and CSV writes the second as Python reprs
-(``[{'id': 12, 'type': 'HumanUser', 'name': 'Ana'}]``). :func:`flat` gives a
+(``[{'id': 12, 'type': 'Person', 'name': 'Ana'}]``). :func:`flat` gives a
 copy in which
 
 * every timezone-aware timestamp is converted to ``tz`` (an IANA name such as
   ``"Europe/Paris"``; default ``"UTC"``) and then made naive: the wall-clock
   time of that zone, which Excel shows as is;
 * every list column becomes text: linked records by name (``"Ana, Bo"``;
-  a record without a name as ``"HumanUser 12"``), tags and other values by
+  a record without a name as ``"Person 12"``), tags and other values by
   their text, joined with ``sep``; an empty list gives ``""`` and a missing
   one stays missing;
 * any other Arrow-backed column becomes the matching pandas dtype;

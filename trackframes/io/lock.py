@@ -15,7 +15,9 @@ holding the lock leaves the empty file, unlocked; the next writer takes it
 over and removes it.
 
 Without ``fcntl`` (Windows) the lock is :class:`filelock.FileLock`, which
-removes its file on release there.
+removes its file on release there. On POSIX systems ``filelock`` also takes an
+``flock``, but leaves its file behind on release (deleting it safely needs the
+check above), so this module keeps its own few lines there.
 
 >>> import tempfile
 >>> from pathlib import Path
@@ -54,10 +56,14 @@ def lock_path(path: Path) -> Path:
 
 
 class DatasetLock:
-    """An exclusive, non-blocking lock on the dataset path ``path``; release removes the lock file."""
+    """An exclusive, non-blocking lock on the dataset path ``path``; release removes the lock file.
 
-    def __init__(self, path: Path) -> None:
+    ``writers`` names who else may hold it, for the message of a refusal.
+    """
+
+    def __init__(self, path: Path, *, writers: str = "export or sync") -> None:
         self.path = Path(path)
+        self.writers = writers
         self.file = lock_path(self.path)
         self._fd: int | None = None
         self._fallback: Any = None
@@ -120,7 +126,7 @@ class DatasetLock:
         self._fallback = lock
 
     def _busy(self) -> TrackframesError:
-        return TrackframesError(f"{self.path} is being written by another export or sync (lock {self.file}); "
+        return TrackframesError(f"{self.path} is being written by another {self.writers} (lock {self.file}); "
                                 "try again when it has finished.")
 
     def __enter__(self) -> "DatasetLock":

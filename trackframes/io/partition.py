@@ -1,7 +1,7 @@
 """Hive partitioning of an exported dataset: parsing ``partition_by`` and splitting batches.
 
 A partition key is either a column of the frame (``"project.name"``,
-``"sg_status_list"``) or a date/timestamp column cut to a period
+``"status"``) or a date/timestamp column cut to a period
 (``"updated_at:month"``, or ``{"updated_at": "month"}``; periods are
 ``year``, ``month``, ``week`` and ``day``, in UTC). A column key is kept out of the
 Parquet files and restored from the directory names
@@ -22,15 +22,21 @@ in time order as text.
 >>> stamps = pa.array([datetime(2026, 2, 27, tzinfo=timezone.utc), datetime(2024, 12, 31, tzinfo=timezone.utc)],
 ...                   pa.timestamp("ms", tz="UTC"))
 >>> layout = Layout(parse_partition_by("updated_at:week"), pa.schema([("id", pa.int64()), ("updated_at", stamps.type)]))
->>> [d for d, _ in layout.split(pa.record_batch([pa.array([1, 2]), stamps], names=["id", "updated_at"]))]
-['updated_at_week=2026-W09', 'updated_at_week=2025-W01']
+>>> rows = layout.prepare(pa.record_batch([pa.array([1, 2]), stamps], names=["id", "updated_at"]))
+>>> rows["updated_at_week"].to_pylist()
+['2026-W09', '2025-W01']
 
-Directory values are percent-encoded (``/`` becomes ``%2F``, a space ``%20``),
-except non-ASCII characters, which are written as they are (``Été``): Spark and
-Hive decode each ``%XX`` as one character, so the UTF-8 escape of ``É``
-(``%C3%89``) would come back to them as two wrong characters, while pyarrow,
-DuckDB, Polars and Dask read raw UTF-8 names as well as escaped ones. Nulls are
-written as ``__HIVE_DEFAULT_PARTITION__``. Every one of those readers decodes both.
+The directories themselves are written by ``pyarrow.dataset.write_dataset``
+(see :mod:`trackframes.io.writer`) with the :meth:`Layout.partitioning` this
+module builds. Text values are percent-encoded (``/`` becomes ``%2F``, a space
+``%20``) except non-ASCII characters, which are written as they are (``Été``):
+Spark and Hive decode each ``%XX`` as one character, so the UTF-8 escape of
+``É`` (``%C3%89``, what pyarrow's own encoding writes) would come back to them
+as two wrong characters, while pyarrow, DuckDB, Polars and Dask read raw UTF-8
+names as well as escaped ones. So :meth:`Layout.prepare` encodes the text keys
+and ``write_dataset`` writes them unchanged; readers decode them with the
+``"uri"`` segment encoding (:meth:`Layout.partitioning` ``reading=True``).
+Nulls are written as ``__HIVE_DEFAULT_PARTITION__``.
 
 >>> _segment("Rain / Shine"), _segment("Château 100%")
 ('Rain%20%2F%20Shine', 'Château%20100%25')
@@ -41,15 +47,16 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
-from urllib.parse import quote
+from typing import Any, Mapping, Sequence
+from urllib.parse import quote, unquote
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from ..exceptions import SchemaError
 
-__all__ = ["PartitionKey", "Layout", "parse_partition_by", "NULL_SEGMENT", "PERIODS"]
+__all__ = ["PartitionKey", "Layout", "parse_partition_by", "recode", "NULL_SEGMENT", "PERIODS"]
 
 NULL_SEGMENT = "__HIVE_DEFAULT_PARTITION__"
 #: period name -> strftime format of the directory value
@@ -170,47 +177,66 @@ class Layout:
             out.append(pa.field(key.name, pa.string() if pa.types.is_dictionary(typ) else typ))
         return pa.schema(out)
 
-    def split(self, batch: pa.RecordBatch) -> Iterator[tuple[str, pa.RecordBatch]]:
-        """``(relative directory, rows in file schema)`` for each partition the batch touches."""
-        rows = batch.select(self.file_schema.names) if self.keys else batch
+    @property
+    def stored_schema(self) -> pa.Schema:
+        """The files' columns, then the directory keys they lack: the schema to read the dataset with."""
+        names = self.file_schema.names
+        return pa.schema(list(self.file_schema) + [f for f in self.hive_schema if f.name not in names])
+
+    @property
+    def write_schema(self) -> pa.Schema:
+        """What :meth:`prepare` gives: the frame's columns (keys as :attr:`hive_schema` types), then period keys."""
+        hive = self.hive_schema
+        fields = [hive.field(f.name) if f.name in hive.names else f for f in self.schema]
+        return pa.schema(fields + [f for f in hive if f.name not in self.schema.names])
+
+    def partitioning(self) -> ds.Partitioning | None:
+        """The Hive partitioning ``write_dataset`` writes and readers parse (``None`` without keys)."""
+        return ds.partitioning(self.hive_schema, flavor="hive") if self.keys else None
+
+    def prepare(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """Rows of the frame schema with their directory keys as columns (:attr:`write_schema`).
+
+        A column key is cast to its :attr:`hive_schema` type (categories to text); a period key is
+        computed (``updated_at`` → ``updated_at_month``, in UTC). ``write_dataset`` moves the keys into
+        the directory names and keeps them out of the files.
+        """
         if not self.keys:
-            yield "", rows
-            return
-        codes: Any = None
-        segments: list[list[str]] = []
-        for key in self.keys:
-            encoded = pc.dictionary_encode(self._values(key, batch), null_encoding="encode")
-            segs = [f"{key.name}={_segment(v)}" for v in encoded.dictionary.to_pylist()]
-            idx = pc.cast(encoded.indices, pa.int64())
-            codes = idx if codes is None else pc.add(pc.multiply(codes, len(segs)), idx)
-            segments.append(segs)
-        unique = pc.unique(codes).to_pylist()
-        for code in unique:
-            parts = []
-            rest = code
-            for segs in reversed(segments):
-                rest, i = divmod(rest, len(segs))
-                parts.append(segs[i])
-            directory = "/".join(reversed(parts))
-            yield directory, rows if len(unique) == 1 else rows.filter(pc.equal(codes, code))
-
-    def _values(self, key: PartitionKey, batch: pa.RecordBatch) -> pa.Array:
-        col = batch.column(key.column)
-        if key.derived:
-            if pa.types.is_date(col.type):
-                col = pc.cast(col, pa.timestamp("s"))
-            return pc.strftime(col, PERIODS[key.period])  # timestamps are UTC: their directory is UTC too
-        if pa.types.is_dictionary(col.type):
-            return pc.cast(col, pa.string())
-        return col
-
-
-def _segment(value: Any) -> str:
-    if value is None:
-        return NULL_SEGMENT
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return _ASCII_RUN.sub(lambda run: quote(run.group(), safe=""), str(value))
+            return batch
+        periods = {k.name: k for k in self.keys if k.derived}
+        schema = self.write_schema
+        arrays = []
+        for field in schema:
+            if field.name in periods:
+                key = periods[field.name]
+                col = batch.column(key.column)
+                if pa.types.is_date(col.type):
+                    col = pc.cast(col, pa.timestamp("s"))
+                arrays.append(pc.strftime(col, PERIODS[key.period or ""]))  # UTC timestamps: UTC directories
+            else:
+                col = batch.column(field.name)
+                arrays.append(col if col.type == field.type else pc.cast(col, field.type))
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 _ASCII_RUN = re.compile(r"[\x00-\x7f]+")  # escaped; other characters stay as they are (see the module docstring)
+
+
+def _segment(value: str) -> str:
+    """One directory value: ASCII percent-encoded, other characters as they are."""
+    return _ASCII_RUN.sub(lambda run: quote(run.group(), safe=""), value)
+
+
+def recode(relative: str) -> str:
+    """A path as ``write_dataset`` writes it (``k=%C3%89t%C3%A9/part-0.parquet``) with each directory value
+    re-encoded by :func:`_segment` (``k=Été/part-0.parquet``).
+
+    >>> recode("project.name=Ch%C3%A2teau%20Noir/seq=__HIVE_DEFAULT_PARTITION__/part-0.parquet")
+    'project.name=Château%20Noir/seq=__HIVE_DEFAULT_PARTITION__/part-0.parquet'
+    """
+    *dirs, name = relative.split("/")
+    out = []
+    for part in dirs:
+        key, eq, value = part.partition("=")
+        out.append(f"{key}={_segment(unquote(value))}" if eq and value != NULL_SEGMENT else part)
+    return "/".join(out + [name])

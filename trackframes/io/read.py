@@ -43,7 +43,7 @@ def read_parquet(path: str | Path, columns: Sequence[str] | None = None, filters
             (Hive partitions allowed).
         columns: only these columns (and ``id``, which always comes first, as in ``find``); default all.
         filters: only the rows that pass, given as for ``pyarrow.parquet.read_table``: a
-            ``pyarrow.compute`` expression (``pc.field("sg_status_list") == "ip"``), a list of
+            ``pyarrow.compute`` expression (``pc.field("status") == "ip"``), a list of
             ``(column, op, value)`` tuples that must all hold, or a list of such lists (any may hold).
             A filter on a partition key (``("project.name", "=", "Copper Sky")``, or
             ``("updated_at_month", ">=", "2026-01")`` for a period key) reads only the matching
@@ -67,7 +67,7 @@ def read_parquet(path: str | Path, columns: Sequence[str] | None = None, filters
     >>> import trackframes as tf
     >>> with tf.sandbox.serve(scale=0.02, seed=1, today=date(2026, 3, 2)) as sb, tempfile.TemporaryDirectory() as tmp:
     ...     site = sb.connect(progress=False)
-    ...     _ = site.export("Task", f"{tmp}/tasks", fields=["content", "sg_status_list"], partition_by="project.name")
+    ...     _ = site.export("Task", f"{tmp}/tasks", fields=["content", "due_date"], partition_by="project.name")
     ...     project = site.find("Project", fields=["name"])["name"].iloc[0]
     ...     some = tf.read_parquet(f"{tmp}/tasks", columns=["content"], filters=[("project.name", "=", project)])
     ...     want = site.find("Task", [["project.Project.name", "is", project]], ["content"])
@@ -164,11 +164,8 @@ def _read_dataset(path: Path, columns: Sequence[str] | None,
         raise SchemaError(f"{path} has no column {unknown[0]!r}." + (f" Did you mean {', '.join(hints)}?"
                                                                      if hints else ""),
                           name=unknown[0], suggestions=hints)
-    hive = layout.hive_schema
-    stored = pa.schema(list(layout.file_schema) + [f for f in hive if f.name not in layout.file_schema.names])
     files = listed_files(path, meta)
-    partitioning = ds.partitioning(hive, flavor="hive") if layout.keys else None
-    dataset = ds.dataset(files, schema=stored, format="parquet", partitioning=partitioning,
+    dataset = ds.dataset(files, schema=layout.stored_schema, format="parquet", partitioning=layout.partitioning(),
                          partition_base_dir=str(path))
     read = wanted if "id" in wanted else ["id"] + wanted
     table = scan(dataset, root=path, columns=read, filters=filters)

@@ -11,8 +11,8 @@ When reading fails, the file that cannot be read is found (its footer first,
 then its data) and named in a :class:`~trackframes.io.errors.CorruptDatasetError`.
 
 >>> import pyarrow.compute as pc
->>> to_expression([("sg_status_list", "in", ["ip", "rev"]), ("project.name", "=", "Copper Sky")])
-<pyarrow.compute.Expression (is_in(sg_status_list, {value_set=string:[
+>>> to_expression([("status", "in", ["ip", "rev"]), ("project.name", "=", "Copper Sky")])
+<pyarrow.compute.Expression (is_in(status, {value_set=string:[
   "ip",
   "rev"
 ], null_matching_behavior=MATCH}) and (project.name == "Copper Sky"))>

@@ -65,7 +65,8 @@ class ShotGridBackend:
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
     id_kind = FieldKind.INTEGER
     capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE,
-                              Capability.PROJECT_SCHEMA, Capability.IDENTITY, Capability.TEXT_SEARCH})
+                              Capability.PROJECT_SCHEMA, Capability.CHANGE_FEED, Capability.IDENTITY,
+                              Capability.TEXT_SEARCH})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport) -> None:
         self.settings = settings
@@ -448,6 +449,19 @@ class ShotGridBackend:
         from .summaries import SCHEDULE_FIELDS
 
         return SCHEDULE_FIELDS
+
+    # -- change feed (see changes.py) --
+    def changed_since(self, entity: str, since: Any) -> Any:
+        """A filter matching records of ``entity`` changed at or after ``since`` (``None``: no ``updated_at``)."""
+        from .changes import changed_since
+
+        return changed_since(self, entity, since)
+
+    def deleted_since(self, entity: str, since: Any) -> Any:
+        """Ids of the retired records of ``entity`` (every one: the API does not say when they were retired)."""
+        from .changes import deleted_since
+
+        return deleted_since(self, entity, since)
 
 
 class _Unparsed:
