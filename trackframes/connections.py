@@ -42,6 +42,13 @@ class _Tracked:
     def connect(self) -> None:
         cancel.check()
         super().connect()  # type: ignore[misc]
+        # A cancel while connecting found no socket to shut down, so it is seen here instead: the
+        # cancel marks its scope before it looks for sockets, and the socket exists before this check.
+        try:
+            cancel.check()
+        except cancel.Cancelled:
+            self.close()  # type: ignore[attr-defined]
+            raise
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         scope = cancel.current()

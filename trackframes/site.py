@@ -1,8 +1,12 @@
 """A connection to one site: the reading API every backend shares.
 
 ``Site`` validates a request against the site's schema, asks the backend for a
-fetch plan, runs it through the paging engine (pages are typed as they
-arrive, in the worker threads), then orders, limits and converts the result.
+fetch plan and runs it through the one fetch pipeline (:mod:`trackframes.paging`):
+collect mode for ``find`` (pages parsed as they arrive, typed once, then put in
+the server's order by :func:`trackframes.engine.sort_indices` and cut to
+``limit``), stream mode for ``iter_batches`` and export. Each public call runs
+inside one deadline (``connect(deadline=...)``) on the site's own threads,
+which :meth:`Site.close` shuts down.
 
 Filters and order are parsed once into the neutral query model
 (:mod:`trackframes.query`); the backend checks them against its schema and
@@ -21,21 +25,24 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import warnings
+import weakref
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timezone
 from typing import Any, Iterator, Sequence
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import frames
 from .arguments import check_flag, check_progress, check_tz, convert_tz
 from .backends.base import Backend, Capability, EntityInfo, Plan, Query, require
 from .calls import current_call, keep_call, names_call
+from .deadline import scope as deadline_scope
+from .engine.order import sort_indices
 from .io import ExportResult
-from .paging import Page, RowCountWarning, Workers, fetch_pages
+from .paging import Page, check_rows, collect, stream
 from .queries import build_query, finish_batches, finish_table, relative_now
+from .workers import Executor
 from .schema import FieldKind, FieldSpec, arrow_schema
 
 __all__ = ["Site"]
@@ -58,6 +65,8 @@ class Site:
         self.page_size = page_size
         self.concurrency = concurrency
         self.progress = progress
+        self._executor: Executor | None = None
+        self._executor_lock = threading.Lock()
         self.today = today  # type: ignore[assignment]  # the setter accepts None and ISO strings
         from .accessor import register_site
 
@@ -83,6 +92,11 @@ class Site:
         self.close()
 
     def close(self) -> None:
+        """Shut down the site's worker threads and its connections (a later call opens new ones)."""
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.close()
         self.backend.close()
 
     @property
@@ -129,9 +143,10 @@ class Site:
         that zone; calendar dates are left as they are.
         """
         zone = check_tz(tz)
-        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
-                                       project=project, progress=progress)
-        table = self._fetch(query, out_specs, progress)
+        with self._call():
+            query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects,
+                                           retired, project=project, progress=progress)
+            table = self._fetch(query, out_specs, progress)
         df = frames.to_pandas(table, out_specs)
         df.attrs["trackframes"] = self._provenance(query, out_specs, filters)
         if zone is not None:
@@ -144,9 +159,10 @@ class Site:
                    limit: int | None = None, *, project: Any = None, include_archived_projects: bool = False,
                    retired: bool = False, progress: bool | None = None) -> pa.Table:
         """Like :meth:`find` but returns the typed ``pyarrow.Table``."""
-        query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects, retired,
-                                       project=project, progress=progress)
-        table = self._fetch(query, out_specs, progress)
+        with self._call():
+            query, out_specs = self._query(entity, filters, fields, order, limit, include_archived_projects,
+                                           retired, project=project, progress=progress)
+            table = self._fetch(query, out_specs, progress)
         meta = {b"trackframes": _json(self._provenance(query, out_specs, filters))}
         return table.replace_schema_metadata(meta)
 
@@ -178,12 +194,17 @@ class Site:
     @names_call
     def count(self, entity: str, filters: Filters = None, *, project: Any = None,
               include_archived_projects: bool = False, retired: bool = False) -> int:
-        """How many records match, counted by the server (by the site when part of the filter runs locally)."""
-        query, out_specs = self._query(entity, filters, ["id"], None, None, include_archived_projects, retired,
-                                       project=project)
-        if query.residual.items:
-            return self._fetch(query, out_specs, False).num_rows
-        return self.backend.count(query)
+        """How many records match, counted by the server (by the site when part of the filter runs locally,
+        or from their ids where the server cannot count them, as for retired records)."""
+        with self._call():
+            query, out_specs = self._query(entity, filters, ["id"], None, None, include_archived_projects,
+                                           retired, project=project)
+            if query.residual.items:
+                return self._fetch(query, out_specs, False).num_rows
+            counted = self.backend.count(query)
+            if counted is None:  # a server that cannot count these (retired records): count their ids
+                counted = sum(page.rows for page in self._pages(query, False))
+            return counted
 
     # -- shortcuts (trackframes.shortcuts, backends/<name>/search.py) ------------------------------------------
     @names_call
@@ -331,81 +352,77 @@ class Site:
             return self._fetch_table(query, out_specs, progress)
         return finish_table(self._fetch_table(query, list(query.fields), progress), query, out_specs, self._now())
 
+    @contextmanager
+    def _call(self) -> Iterator[Executor]:
+        """The scope of one public call: one deadline for all its requests, and the site's threads.
+
+        Work submitted to the threads inside runs in a copy of this context, so
+        it sees the call (for messages) and its deadline. Nested calls keep the
+        outer deadline when it comes first (:func:`trackframes.deadline.scope`).
+        """
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = Executor(self.concurrency)
+                # a site dropped without close() still ends its threads
+                weakref.finalize(self, self._executor.close).atexit = False
+            executor = self._executor
+        with ExitStack() as stack:
+            new_deadline = getattr(getattr(self.backend, "transport", None), "new_deadline", None)
+            if new_deadline is not None:
+                stack.enter_context(deadline_scope(new_deadline(what=current_call() or "the call")))
+            stack.enter_context(executor.active())
+            yield executor
+
     def _pages(self, query: Query, progress: bool | None, plan: Plan | None = None) -> Iterator[Page[Any]]:
-        """Typed record batches, one per page, as pages arrive (each finished in its fetching thread)."""
-        plan = plan or self.backend.plan(query, self.page_size)
-        specs = list(query.fields)
+        """Stream mode: typed record batches (``page.data``, ``page.rows`` rows), one per page, as pages complete.
 
-        def fetch(request: Any) -> Page[Any]:
-            page = plan.fetch(request)
-            parsed, more = plan.finish(page.data)
-            nested = plan.assemble([parsed])
-            rows = sum(t.num_rows for t in nested)
-            return Page(frames.shape_batch(pa.concat_tables(nested), specs), rows, page.next or more, page.key)
+        Each page is parsed and typed in the parse pool. The fetch runs in a
+        context of its own (one deadline from the first page on), so nothing of
+        it leaks into the consumer's code between pages.
+        """
+        return keep_call(self._stream(query, progress, plan))
 
-        bar = _ProgressBar(query.entity, plan.total, enabled=self._progress(progress), eager=len(plan.requests) > 1)
-        fetched = 0
-        complete = False
-        pages = fetch_pages(plan.requests, fetch, concurrency=self.concurrency, on_page=bar.update)
-        try:
-            for page in pages:
-                fetched += page.rows
-                yield page
-            complete = True
-        finally:
-            pages.close()
-            bar.close(complete=complete)
-        _check_rows(plan, fetched, query.entity)
-
-    def _collect(self, plan: Plan, requests: list[Any], bar: "_ProgressBar") -> list[tuple[Any, Any]]:
-        """(key, parsed page) for every page: fetched ``concurrency`` at a time, each parsed by a
-        small separate pool so that a fetching thread sends its next request at once."""
-        results: list[tuple[Any, Any]] = []
-        follow_ups: list[Any] = []
-        with Workers(PARSE_THREADS, "trackframes-parse") as parsers:
-            futures = []
-            pages = fetch_pages(requests, plan.fetch, concurrency=self.concurrency)
+    def _stream(self, query: Query, progress: bool | None, plan: Plan | None) -> Iterator[Page[Any]]:
+        with self._call() as executor:
+            plan = plan or self.backend.plan(query, self.page_size)
+            specs = list(query.fields)
+            bar = _ProgressBar(query.entity, plan.total, enabled=self._progress(progress),
+                               eager=len(plan.requests) > 1)
+            fetched = 0
+            complete = False
             try:
-                for page in pages:
-                    future = parsers.submit(plan.finish, page.data)
-                    future.add_done_callback(
-                        lambda f: not f.cancelled() and f.exception() is None and bar.add(_rows(f.result()[0])))
-                    futures.append((page.key, future))
+                with executor.tasks() as tasks:
+                    for page in stream(tasks, plan, lambda t: frames.shape_table(t, specs),
+                                       concurrency=self.concurrency, on_rows=bar.count):
+                        fetched += page.rows
+                        yield page
+                complete = True
             finally:
-                pages.close()  # at once, also on an interrupt: aborts what is still in flight
-            for key, future in futures:
-                parsed, more = future.result()
-                results.append((key, parsed))
-                if more is not None:
-                    follow_ups.append(more)
-        if follow_ups:  # full pages from a server that does not link the next page
-            results += self._collect(plan, follow_ups, bar)
-        return results
+                bar.close(complete=complete)
+            check_rows(plan, fetched, query.entity)
 
     def _fetch_table(self, query: Query, out_specs: list[FieldSpec], progress: bool | None) -> pa.Table:
-        plan = self.backend.plan(query, self.page_size)
-        bar = _ProgressBar(query.entity, plan.total, enabled=self._progress(progress), eager=len(plan.requests) > 1)
-        complete = False
-        try:
-            pages = sorted(self._collect(plan, list(plan.requests), bar), key=lambda kv: kv[0])
-            complete = True
-        finally:
-            bar.close(complete=complete)
+        """Collect mode: every page, typed once, in the server's order, cut to ``limit``."""
         specs = list(query.fields)
-        parsed = [data for _, data in pages if _rows(data)]
-        _check_rows(plan, sum(_rows(data) for data in parsed), query.entity)
-        del pages
-        if not parsed:
-            table = frames.empty_table(specs)
-        else:
-            # pages were parsed as they arrived; turning them into typed columns happens once, for all
-            nested = plan.assemble(parsed)
-            del parsed
-            table = frames.concat_tables([frames.shape_table(t, specs) for t in nested], specs)
-            if len(nested) > 1 and not plan.server_sorted:
-                table = table.take(pc.sort_indices(table, sort_keys=[("id", "ascending")]))
-        if not plan.server_sorted and query.order and list(query.order) != ["id"]:
-            table = _sort(table, query.order, specs)
+        with self._call() as executor:
+            plan = self.backend.plan(query, self.page_size)
+            bar = _ProgressBar(query.entity, plan.total, enabled=self._progress(progress),
+                               eager=len(plan.requests) > 1)
+            complete = False
+            try:
+                with executor.tasks() as tasks:
+                    tables, fetched, ordered = collect(tasks, plan, lambda t: frames.shape_table(t, specs),
+                                                       concurrency=self.concurrency, on_rows=bar.count)
+                complete = True
+            finally:
+                bar.close(complete=complete)
+            check_rows(plan, fetched, query.entity)
+        table = frames.concat_tables(tables, specs)
+        del tables
+        order = list(query.order)
+        if not plan.server_sorted and (order and order != ["id"] or not ordered):
+            # the server's order (PostgreSQL: nulls last ascending, first descending; ties by id)
+            table = table.take(sort_indices(table, order, specs))
         if query.limit is not None:
             table = table.slice(0, query.limit)
         if len(specs) != len(out_specs):
@@ -432,84 +449,10 @@ class Site:
         }
 
 
-PARSE_THREADS = 2  # parsing releases the GIL; more threads than cores would only contend
-
-
-def _check_rows(plan: Plan, fetched: int, entity: str) -> None:
-    """Warn when fewer rows arrived than the server counted, by more than edits during the fetch explain.
-
-    The rule: an id-range fetch returns every record that matched from its
-    start to its end, once. So when nothing changed, ``fetched`` equals the
-    count taken while planning. When it is lower, the query is counted again
-    over the same id span (records created during the fetch get larger ids,
-    outside it). Records deleted or edited out of the filter during the fetch
-    lower both ``fetched`` and that recount; records created or edited in can
-    only raise ``fetched``. So ``fetched`` below both counts means rows were
-    lost without any other sign (a proxy or server dropping records), and
-    :class:`~trackframes.paging.RowCountWarning` names the three figures.
-
-    It warns rather than raises: the rows in hand are what the server sent and
-    a long fetch is not thrown away, while edits in both directions during one
-    fetch (a record edited into the filter after its range was read, and
-    another deleted) can, rarely, produce the same figures without any loss.
-    Answers that break the API's shape or promises raise ``ProtocolError``.
-    """
-    planned = plan.total
-    if plan.recount is None or planned is None or fetched >= planned:
-        return
-    now = plan.recount()
-    if fetched >= now:
-        return
-    call = current_call() or f"Fetching {entity}"
-    warnings.warn(RowCountWarning(
-        f"{call}: fetched {fetched:,} records, but the server counted {planned:,} before the fetch and {now:,} "
-        "after it (same filters, same id span). Edits during the fetch do not explain the difference: some "
-        "records are missing. Run the call again; if the figures still differ, look for a proxy or cache "
-        "between trackframes and the site."), stacklevel=5)
-
-
-def _rows(parsed: Any) -> int:
-    rows = getattr(parsed, "rows", None)
-    return int(rows) if rows is not None else parsed.num_rows
-
-
 def _json(value: Any) -> bytes:
     import orjson
 
     return orjson.dumps(value)
-
-
-def _sort(table: pa.Table, order: Sequence[str], specs: list[FieldSpec]) -> pa.Table:
-    """Order rows like the server would: text case-insensitively, links by name, ties by id.
-
-    Nulls go where PostgreSQL puts them: last when ascending, first when
-    descending. Arrow places nulls once for all keys, so each key is preceded
-    by its own is-null key.
-    """
-    by_name = {s.name: s for s in specs}
-    keys: list[tuple[str, str, str]] = []
-    columns: dict[str, pa.Array] = {}
-    for i, item in enumerate(list(order) + (["id"] if "id" not in [o.lstrip("-") for o in order] else [])):
-        name = item.lstrip("-")
-        spec = by_name.get(name)
-        if spec is None or spec.name == "id":
-            col = table.column("id")
-        elif spec.kind is FieldKind.ENTITY or spec.kind is FieldKind.URL:
-            col = table.column(f"{name}.name")
-        else:
-            col = table.column(name)
-        col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-        if pa.types.is_dictionary(col.type):
-            col = pc.cast(col, pa.string())
-        if pa.types.is_string(col.type):
-            col = pc.utf8_lower(col)
-        direction = "descending" if item.startswith("-") else "ascending"
-        columns[f"__n{i}"] = pc.is_null(col)
-        keys.append((f"__n{i}", direction, "at_end"))
-        columns[f"__k{i}"] = col
-        keys.append((f"__k{i}", direction, "at_end"))
-    idx = pc.sort_indices(pa.table(columns), sort_keys=keys)
-    return table.take(idx)
 
 
 class _ProgressBar:
@@ -548,6 +491,10 @@ class _ProgressBar:
     def update(self, page: Page[Any]) -> None:
         """Count a page as it arrives (a continuation shows there will be more than one)."""
         self.add(page.rows, more=page.next is not None)
+
+    def count(self, rows: int, more: bool) -> None:
+        """Count one page's rows as the pipeline reports them (``on_rows``)."""
+        self.add(rows, more=more)
 
     def add(self, rows: int, *, more: bool = False) -> None:
         """Count one page's rows; the bar appears once a second page (or a continuation) is seen."""

@@ -193,7 +193,7 @@ def _field(entity: str, data_type: str, display: str) -> dict[str, Any]:
 
 
 def _match(record: dict[str, Any], node: Any) -> bool:
-    """Only what a reader sends: and/or groups, id between/is, and 'is' on attributes."""
+    """Only what a reader sends: and/or groups, id between/is/greater_than/less_than, and 'is' on attributes."""
     if node is None:
         return True
     if isinstance(node, dict):
@@ -210,4 +210,6 @@ def _match(record: dict[str, Any], node: Any) -> bool:
         return current == value
     if op == "is_not":
         return current != value
+    if op in ("greater_than", "less_than"):  # keyset paging on id
+        return current is not None and (current > value if op == "greater_than" else current < value)
     raise ValueError(f"spec server does not implement {op}")

@@ -106,6 +106,7 @@ def test_keyboard_interrupt_in_process_aborts_the_requests_and_joins_the_threads
                 _thread.interrupt_main()
 
         timer = threading.Thread(target=interrupt, daemon=True)
+        before = set(_our_threads())  # idle threads of other sites still open in this process
         timer.start()
         started = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
@@ -116,7 +117,7 @@ def test_keyboard_interrupt_in_process_aborts_the_requests_and_joins_the_threads
                 state["in_find"] = False
         elapsed = time.monotonic() - started
         timer.join()
-        assert _our_threads() == [], "every worker thread was joined before find returned"
+        assert set(_our_threads()) - before == set(), "every worker thread was joined before find returned"
         assert elapsed < EXIT_BOUND
         _wait_for(lambda: proxy.closed_by_client >= proxy.hung, limit=EXIT_BOUND)
         site.close()

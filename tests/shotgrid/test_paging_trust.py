@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import warnings
 from datetime import date
 from typing import Any
@@ -28,6 +29,7 @@ class Misbehaving(SpecServer):
         super().__init__(**kwargs)
         self.flaw = flaw
         self.searches = 0
+        self._lock = threading.Lock()  # requests arrive from several threads at once
 
     def __call__(self, request: Any) -> tuple[int, dict[str, str], bytes]:
         if len(self.requests) >= RUNAWAY:
@@ -35,7 +37,9 @@ class Misbehaving(SpecServer):
         return super().__call__(request)
 
     def _search(self, body: dict[str, Any], query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        self.searches += 1
+        with self._lock:
+            self.searches += 1
+            number = self.searches
         if self.flaw == "ignores id filter":
             body = {**body, "filters": _without_id(body.get("filters"))}
         status, headers, raw = super()._search(body, query)
@@ -43,7 +47,7 @@ class Misbehaving(SpecServer):
             page = json.loads(raw)
             page["data"].reverse()
             raw = json.dumps(page).encode()
-        if self.flaw == "drops records" and self.searches == 5:  # a page with two records silently missing
+        if self.flaw == "drops records" and number == 5:  # a page with two records silently missing
             page = json.loads(raw)
             page["data"] = page["data"][2:]
             raw = json.dumps(page).encode()

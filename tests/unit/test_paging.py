@@ -100,8 +100,13 @@ def test_on_page_sees_every_page():
 
 # -- interrupts, cancellation and the user's call in worker threads ------------------------------------------------
 
-def _workers_alive() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("trackframes-page")]
+def _workers_alive(before: frozenset[threading.Thread] = frozenset()) -> list[str]:
+    """Page threads alive now that were not alive at ``before`` (sites of other tests may keep theirs)."""
+    return [t.name for t in threading.enumerate() if t.name.startswith("trackframes-page") and t not in before]
+
+
+def _threads() -> frozenset[threading.Thread]:
+    return frozenset(threading.enumerate())
 
 
 def test_an_interrupt_while_waiting_cancels_the_scope_aborts_the_work_and_joins_the_threads():
@@ -124,6 +129,7 @@ def test_an_interrupt_while_waiting_cancels_the_scope_aborts_the_work_and_joins_
         return Page([req], 1)
 
     remove = cancel.on_cancel(abort)
+    before = _threads()
     timer = threading.Thread(target=lambda: started.wait(10) and _thread.interrupt_main(), daemon=True)
     try:
         timer.start()
@@ -136,15 +142,16 @@ def test_an_interrupt_while_waiting_cancels_the_scope_aborts_the_work_and_joins_
         release.set()
         timer.join()
     assert scopes and scopes[0].cancelled
-    assert _workers_alive() == [], "the workers ended before fetch_pages returned"
+    assert _workers_alive(before) == [], "the workers ended before fetch_pages returned"
     assert elapsed < 10, "it did not wait for the hung work (safety bound; the hang lasts 30 s)"
 
 
 def test_closing_the_generator_joins_the_workers():
+    before = _threads()
     gen = fetch_pages(range(100), lambda r: (time.sleep(0.01), Page([r], 1))[1], concurrency=4)
     next(gen)
     gen.close()
-    assert _workers_alive() == []
+    assert _workers_alive(before) == []
 
 
 def test_worker_threads_see_the_users_call():
@@ -156,10 +163,193 @@ def test_worker_threads_see_the_users_call():
 
 
 def test_gather_returns_in_order_and_the_first_error_cancels_the_rest():
-    from trackframes.paging import gather
+    from trackframes.workers import gather
 
     assert gather([lambda: 3, lambda: 1, lambda: 2]) == [3, 1, 2]
     release = threading.Event()
     with pytest.raises(ValueError, match="bad probe"):
         gather([lambda: release.wait(30), lambda: (_ for _ in ()).throw(ValueError("bad probe"))])
     release.set()
+
+
+# -- id ranges sized from id buckets --------------------------------------------------------------------------------
+
+from trackframes.paging import bucket_ranges  # noqa: E402
+
+
+def _buckets(ids: list[int], width: int) -> list[tuple[int, int, int]]:
+    counts: dict[int, int] = {}
+    for i in ids:
+        counts[i // width * width] = counts.get(i // width * width, 0) + 1
+    return [(start, start + width - 1, n) for start, n in sorted(counts.items())]
+
+
+def _fetch_requests(ranges: list[tuple[int, int, int]], ids: list[int], page: int, descending: bool) -> int:
+    """Requests an id-range fetch makes: one per range, plus one per continuation (a full page that
+    stops short of its range's end)."""
+    sent = 0
+    for lo, hi, _ in ranges:
+        inside = sorted((i for i in ids if lo <= i <= hi), reverse=descending)
+        while True:
+            sent += 1
+            got, inside = inside[:page], inside[page:]
+            edge = hi if not descending else lo
+            if len(got) < page or got[-1] == edge:
+                break
+    return sent
+
+
+id_sets = st.builds(
+    lambda runs: sorted({i for start, length, step in runs for i in range(start, start + length * step, step)}),
+    st.lists(st.tuples(st.integers(1, 5000), st.integers(1, 400), st.integers(1, 4)), min_size=1, max_size=6))
+
+
+@given(ids=id_sets, width=st.sampled_from([10, 100]), page=st.integers(100, 300))
+@settings(max_examples=300, deadline=None)
+def test_bucket_ranges_cover_the_span_and_need_no_second_round_trip(ids, width, page):
+    ranges = bucket_ranges(_buckets(ids, width), ids[0], ids[-1], page)
+    assert ranges[0][0] == ids[0] and ranges[-1][1] == ids[-1]
+    for (_, hi, _), (lo, _, _) in zip(ranges, ranges[1:]):
+        assert lo == hi + 1
+    for lo, hi, expected in ranges:  # counts are exact and fit a page
+        assert sum(1 for i in ids if lo <= i <= hi) == expected <= page
+    assert _fetch_requests(ranges, ids, page, descending=False) == len(ranges)
+    # whole buckets of at most a page: two neighbouring ranges hold more than a page
+    assert len(ranges) <= 2 * -(-len(ids) // page) + 1
+
+
+@given(ids=id_sets, page=st.integers(100, 300), data=st.data())
+@settings(max_examples=300, deadline=None)
+def test_bucket_ranges_for_a_limit_hold_its_rows_and_no_more_ranges_than_needed(ids, page, data):
+    limit = data.draw(st.integers(1, len(ids)))
+    descending = data.draw(st.booleans())
+    ranges = bucket_ranges(_buckets(ids, 10), ids[0], ids[-1], page, limit=limit, descending=descending)
+    wanted = (ids[::-1] if descending else ids)[:limit]
+    held = [i for lo, hi, _ in ranges for i in ids if lo <= i <= hi]
+    assert set(wanted) <= set(held)
+    assert sum(n for *_, n in ranges) >= limit > sum(n for *_, n in ranges[:-1])  # the last one is needed
+    assert _fetch_requests(ranges, ids, page, descending) == len(ranges)
+
+
+def test_dense_ids_give_exactly_one_range_per_page():
+    ids = list(range(10_000)) + list(range(20_000, 25_000))  # a hidden block in the middle
+    ranges = bucket_ranges(_buckets(ids, 1000), 0, 24_999, 500)
+    assert len(ranges) == 30 and all(n == 500 for *_, n in ranges)
+    assert _fetch_requests(ranges, ids, 500, descending=False) == 30
+
+
+@given(buckets=st.lists(st.tuples(st.integers(0, 2000), st.integers(0, 50), st.integers(0, 100)), max_size=20),
+       low=st.integers(0, 1000), width=st.integers(0, 3000))
+@settings(max_examples=300, deadline=None)
+def test_wrong_buckets_cost_time_never_records(buckets, low, width):
+    """Whatever a server says per bucket, the ranges still cover the whole span, once."""
+    high = low + width
+    ranges = bucket_ranges([(a, a + w, n) for a, w, n in buckets], low, high, 100)
+    assert ranges[0][0] == low and ranges[-1][1] == high
+    for (_, hi, _), (lo, _, _) in zip(ranges, ranges[1:]):
+        assert lo == hi + 1
+    assert all(lo <= hi for lo, hi, _ in ranges)
+
+
+# -- limits and per-call cancellation on a shared executor ---------------------------------------------------------
+
+def test_with_a_limit_continuations_are_followed_only_while_the_rows_before_them_fall_short():
+    from trackframes.paging import collect
+    from trackframes.workers import Executor
+
+    asked = []
+
+    class Plan:
+        requests = [(0, 0), (1, 0), (2, 0)]  # three ranges, each with two full pages
+        limit = 250
+        server_sorted = False
+
+        def fetch(self, request):
+            asked.append(request)
+            index, part = request
+            return Page(list(range(100)), 100, next=(index, 1) if part == 0 else None, key=request)
+
+        def finish(self, data):
+            return __import__("pyarrow").table({"id": data}), None
+
+        def assemble(self, parsed):
+            return [__import__("pyarrow").concat_tables(parsed)]
+
+    executor = Executor(4)
+    with executor.tasks() as tasks:
+        tables, rows, ordered = collect(tasks, Plan(), lambda t: t, concurrency=4)
+    executor.close()
+    # ranges 0 and 1 hold 400 rows with their continuations; 250 only need range 0's continuation
+    assert sorted(asked) == [(0, 0), (0, 1), (1, 0), (2, 0)]
+    assert rows == 400 and ordered
+
+
+def test_collect_mode_types_the_pages_a_chunk_at_a_time_and_keeps_key_order():
+    import pyarrow as pa
+
+    from trackframes.paging import CHUNK, collect
+    from trackframes.workers import Executor
+
+    count = 2 * CHUNK + 5
+
+    class Plan:
+        requests = [(i, 0) for i in range(count)]  # ranges of ids [10 i, 10 i + 9], two pages each
+        limit = None
+        server_sorted = False
+
+        def fetch(self, request):
+            index, part = request
+            time.sleep(0.001 * ((index * 7) % 5))  # pages complete out of order
+            ids = list(range(10 * index + 5 * part, 10 * index + 5 * part + 5))
+            return Page(ids, 5, next=(index, 1) if part == 0 else None, key=request)
+
+        def finish(self, data):
+            return pa.table({"id": data}), None
+
+        def assemble(self, parsed):
+            return [pa.concat_tables(parsed)]
+
+    shaped = []
+
+    def shape(table):
+        shaped.append(table.num_rows)
+        return table
+
+    executor = Executor(4)
+    with executor.tasks() as tasks:
+        tables, rows, ordered = collect(tasks, Plan(), shape, concurrency=4)
+    executor.close()
+    assert rows == 10 * count and ordered
+    assert pa.concat_tables(tables)["id"].to_pylist() == list(range(10 * count))
+    assert shaped == [10 * CHUNK, 10 * CHUNK, 50]  # typed as each chunk completed, then the rest
+
+
+def test_cancelling_one_calls_tasks_leaves_another_calls_tasks_running():
+    from trackframes import cancel
+    from trackframes.workers import Executor
+
+    executor = Executor(4)
+    release, aborted = threading.Event(), threading.Event()
+    cancelled = []
+
+    def abort(scope):  # what trackframes.connections does for sockets
+        cancelled.append(scope)
+        aborted.set()
+
+    remove = cancel.on_cancel(abort)
+    try:
+        with executor.tasks() as keep:
+            kept = [keep.fetch(lambda i=i: release.wait(10) and i) for i in range(2)]
+            with pytest.raises(RuntimeError):
+                with executor.tasks() as doomed:
+                    lost = [doomed.fetch(lambda: aborted.wait(10) and cancel.check()) for _ in range(4)]
+                    raise RuntimeError("this call fails")
+            assert cancelled == [doomed.scope]  # only the failed call's scope
+            assert all(f.done() for f in lost)  # cancelled before they ran, or aborted
+            assert not any(f.done() for f in kept)
+            release.set()
+            assert [f.result(10) for f in kept] == [0, 1]
+    finally:
+        remove()
+        release.set()
+        executor.close()

@@ -246,7 +246,11 @@ class Plan:
     it with a continuation request the fetch could not know about, or ``None``.
     ``recount``, when given, counts again what ``total`` counted before the
     fetch (same filters, same id span), so the caller can tell rows lost from
-    records edited or deleted during the fetch (see ``Site``).
+    records edited or deleted during the fetch (see :func:`trackframes.paging.check_rows`).
+    ``limit``, when given, says the requests are listed in result order and
+    the first ``limit`` rows of the result are all that is wanted: the
+    pipeline then follows a continuation only while the rows of the requests
+    before it fall short of ``limit`` (:mod:`trackframes.paging`).
     """
 
     requests: list[Any]
@@ -256,6 +260,7 @@ class Plan:
     assemble: Callable[[list[Any]], list[pa.Table]] = field(default=lambda datas: [pa.concat_tables(datas)])
     finish: Callable[[Any], tuple[Any, Any]] = field(default=lambda data: (data, None))
     recount: Callable[[], int] | None = None
+    limit: int | None = None
 
 
 class Backend(Protocol):

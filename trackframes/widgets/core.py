@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..auth import Credential
 from ..backends import registry
+from ..backends.base import Capability, has
 from ..exceptions import AuthError, TrackframesError, TransportError
 from ..schema import FieldKind
 
@@ -227,7 +228,7 @@ class LoginForm:
         try:
             site = connect(url, auth=credential, backend=self.backend, **self.options)
             entities = site.entity_types()  # fetches the token, then the entity list
-            identity = dict(site.backend.identity())
+            identity = dict(site.backend.identity()) if has(site.backend, Capability.IDENTITY) else {}
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message in the form
             if site is not None:
                 site.close()

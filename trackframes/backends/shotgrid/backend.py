@@ -1,22 +1,13 @@
 """The ShotGrid REST v1.1 backend: schema, validation and fetch plans.
 
-It chooses the paging strategy and leaves the paging itself to
-:mod:`trackframes.paging`. Records are never paged by page number (edits during
-the fetch would shift them between pages):
-
-* one request when ``limit`` fits in a page (the server sorts). If the server
-  caps the page below the limit (a short page with ``links.next``), the fetch
-  continues by keyset on ``id`` (for no order or an order on ``id``) or falls
-  back to the id ranges below at the server's page size, sorted locally (any
-  other order);
-* otherwise the record count (``_summarize``) and the id range (two one-record
-  searches) come first, in parallel, and the id range is split into ranges of
-  about one page that are fetched concurrently with keyset continuation.
+It leaves the choice of requests to :mod:`.plans` (keyset chains, and id
+ranges sized from where the records are) and the paging itself to
+:mod:`trackframes.paging`.
 
 Every answer is checked before it is trusted: pages must hold a ``data`` array
-(:mod:`.decode`), ids must lie inside the requested range and increase (else
-the continuation could loop forever), and schema, summary and work-day answers
-must have their documented shape. Anything else raises
+(:mod:`.decode`), ids must lie inside the requested range and increase
+(:mod:`.plans`), and schema, summary and work-day answers must have their
+documented shape. Anything else raises
 :class:`~trackframes.exceptions.ProtocolError` (:mod:`trackframes.answers`).
 """
 
@@ -26,26 +17,26 @@ import threading
 from typing import Any, Callable, Mapping, Sequence
 
 import orjson
-import pyarrow.compute as pc
 import requests
 
-from ...answers import Malformed, Source, json_type, loads, member, misbehaviour, reading
+from ...answers import Malformed, Source, loads, member, reading
 from ...auth import Credential
 from ...calls import describe
 from ...config import Settings
 from ...connections import track
-from ...paging import Page, fetch_pages, gather, id_ranges
-from ...schema import FieldSpec
 from ...deadline import Deadline, current, scope
+from ...schema import FieldSpec
 from ...transport import HeaderAuth, Transport
 from ...query.filters import Condition, Group
 from ...schema import FieldKind
 from ..base import Capability, CheckedFilters, Directory, EntityInfo, Plan, Query
+from . import plans
 from .auth import make_token_provider, token_claims
-from .decode import PageDecoder, RawPage
+from .decode import PageDecoder
 from .errors import is_token_expired, raise_for_response
-from .filters import and_, check_filters, compile_filters, operators
+from .filters import check_filters, compile_filters, operators
 from .names import DIRECTORY, path_name, schema_name
+from .plans import summary_data
 from .resolve import check_entity, resolve_field
 from .schema import ID_SPEC, parse_entities, parse_fields
 
@@ -57,12 +48,12 @@ TOKEN_RENEWALS = 3
 #: The largest ``page[size]`` a ShotGrid server honours (the API's documented pages are of 500 records).
 MAX_PAGE_SIZE = 500
 
-
 class ShotGridBackend:
     """Talks to one ShotGrid site. Cheap to build: nothing is sent until asked."""
 
     name = "shotgrid"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
+    HASH_FILTERS = HASH_FILTERS
     id_kind = FieldKind.INTEGER
     capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE,
                               Capability.PROJECT_SCHEMA, Capability.CHANGE_FEED, Capability.IDENTITY,
@@ -77,6 +68,8 @@ class ShotGridBackend:
         self._lock = threading.Lock()
         self._entities: dict[str, EntityInfo] | None = None
         self._fields: dict[str, dict[str, FieldSpec]] = {}
+        self.groups_ids = True  # False once the server refused to group by id (see plans.count_by_id)
+        self.id_spans: dict[str, tuple[int, int]] = {}  # entity -> (id span, count) of its last read (plans)
         session = getattr(transport, "session", None)
         if session is not None:
             track(session)  # an interrupted fetch aborts its requests in flight (trackframes.connections)
@@ -219,7 +212,7 @@ class ShotGridBackend:
             params["options[include_archived_projects]"] = "true"
         return params
 
-    def _search_source(self, entity: str) -> Source:
+    def search_source(self, entity: str) -> Source:
         return Source(describe(f"Searching {entity}"), f"POST {API_PREFIX}/entity/{path_name(entity)}/_search")
 
     def search(self, query: Query, filters: Any, *, sort: str, size: int, number: int = 1,
@@ -227,7 +220,7 @@ class ShotGridBackend:
                raw: bool = False, source: Source | None = None) -> Any:
         """One ``_search`` page: decoded (a nested table and links), or only parsed (``raw=True``)."""
         specs = list(fields if fields is not None else query.fields)
-        source = source or self._search_source(query.entity)
+        source = source or self.search_source(query.entity)
         body = self.search_bytes(query, filters, sort=sort, size=size, number=number, fields=specs,
                                  what=source.call)
         decoder = decoder or PageDecoder(specs)
@@ -258,16 +251,19 @@ class ShotGridBackend:
         if grouping:
             body["grouping"] = grouping
         return self.read("POST", f"/entity/{path_name(entity)}/_summarize", what=f"Summarizing {entity}",
-                         expect=dict, parse=_summary_data, body=body, content_type=HASH_FILTERS)
+                         expect=dict, parse=summary_data, body=body, content_type=HASH_FILTERS)
 
-    def count(self, query: Query) -> int:
-        if query.retired:  # _summarize has no return_only option: count the ids instead
-            return sum(page.rows for page in self._id_pages(query))
-        return self._count(query.entity, query.filters, query.include_archived_projects)
+    def count(self, query: Query) -> int | None:
+        """The server's record count, or ``None`` for retired records (``_summarize`` cannot count those:
+        the site then counts their ids)."""
+        if query.retired:
+            return None
+        return self.count_filters(query.entity, query.filters, query.include_archived_projects)
 
-    def _count(self, entity: str, filters: Any, include_archived_projects: bool) -> int:
+    def count_filters(self, entity: str, filters: Any, include_archived_projects: bool) -> int:
+        """One ``_summarize`` record count of ``entity`` for checked ``filters``."""
         def record_count(data: dict[str, Any]) -> int:
-            data = _summary_data(data)
+            data = summary_data(data)
             value = (data.get("summaries") or {}).get("id")
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise Malformed(f"JSON of the wrong shape (the record count is {value!r}, not a whole number)")
@@ -278,121 +274,10 @@ class ShotGridBackend:
                          body={"filters": filters, "summary_fields": [{"field": "id", "type": "record_count"}],
                                "options": {"include_archived_projects": include_archived_projects}})
 
-    def _id_pages(self, query: Query) -> Any:
-        id_only = Query(query.entity, query.filters, (ID_SPEC,), (), None, query.include_archived_projects,
-                        query.retired)
-        plan = self.plan(id_only, self.settings.page_size)
-        return fetch_pages(plan.requests, _finishing(plan), concurrency=self.settings.concurrency)
-
-    def _id_bounds(self, query: Query) -> tuple[int | None, int | None, int | None]:
-        """(count, min id, max id), asked for in parallel; count is None for retired records."""
-        id_only = [ID_SPEC]
-        source = self._search_source(query.entity)
-
-        def edge(sort: str) -> Callable[[], int | None]:
-            def probe() -> int | None:
-                page = self.search(query, query.filters, sort=sort, size=1, fields=id_only, raw=True, source=source)
-                return page.ids[0].as_py() if page.rows else None
-            return probe
-
-        calls = [edge("id"), edge("-id")] + ([] if query.retired else [lambda: self.count(query)])
-        low, high, *count = gather(calls)
-        if low is not None and high is not None and low > high:
-            raise misbehaviour(source, f"with a smallest id ({low}) above its largest ({high}): it seems to "
-                                       "ignore the sort parameter, so the records cannot be paged safely.")
-        return (count[0] if count else None), low, high
-
     def plan(self, query: Query, page_size: int) -> Plan:
+        """How to fetch ``query`` (:func:`.plans.plan`: keyset chains and id ranges sized from id buckets)."""
         self.check_page_size(page_size)
-        decoder = PageDecoder(query.fields)
-        if query.limit is not None and query.limit <= page_size:
-            return self._single_plan(query, decoder, page_size)
-        return self._range_plan(query, decoder, page_size)
-
-    def _range_plan(self, query: Query, decoder: PageDecoder, page_size: int) -> Plan:
-        count, low, high = self._id_bounds(query)
-        fetch, finish = self._range_fetch(query, decoder, page_size)
-        recount: Callable[[], int] | None = None
-        if count is not None and low is not None and high is not None:
-            span = and_(query.filters, ["id", "between", [low, high]])
-            recount = lambda: self._count(query.entity, span, query.include_archived_projects)  # noqa: E731
-        if low is None or high is None:
-            return Plan([], fetch, total=0 if count is None else count, assemble=decoder.assemble, finish=finish,
-                        recount=(lambda: self.count(query)) if count else None)
-        expected = count if count is not None else page_size * max(1, self.settings.concurrency) * 2
-        ranges = [(lo, hi, 0) for lo, hi in id_ranges(low, high, max(expected, 1), page_size)]
-        return Plan(ranges, fetch, total=count, assemble=decoder.assemble, finish=finish, recount=recount)
-
-    def _range_fetch(self, query: Query, decoder: PageDecoder, page_size: int) -> tuple[Any, Any]:
-        """Fetch an id range; parse at once only when the range continues (``links.next``).
-
-        Otherwise the body is handed back unparsed and :func:`finish` parses it
-        later, off the fetching thread, so the next request goes out at once.
-        Each parsed page is checked: its ids lie inside the requested range and
-        increase, so every continuation starts strictly after the last one.
-        """
-        source = self._search_source(query.entity)
-
-        def follow(page: RawPage, request: tuple[int, int, int], full: bool) -> tuple[int, int, int] | None:
-            lo, hi, seq = request
-            _check_range(page, lo, hi, source, ascending=True)
-            if full and page.rows and page.last_id is not None and page.last_id < hi:
-                return (page.last_id + 1, hi, seq + 1)
-            return None
-
-        def fetch(request: tuple[int, int, int]) -> Page[Any]:
-            lo, hi, seq = request
-            filters = and_(query.filters, ["id", "between", [lo, hi]])
-            body = self.search_bytes(query, filters, sort="id", size=page_size, what=source.call)
-            if _has_next_link(body):
-                page = decoder.parse(body, source)
-                return Page(page, page.rows, next=follow(page, request, True), key=(lo, seq))
-            return Page(_Unparsed(body, request), 0, next=None, key=(lo, seq))
-
-        def finish(data: Any) -> tuple[RawPage, tuple[int, int, int] | None]:
-            if isinstance(data, RawPage):
-                return data, None
-            page = decoder.parse(data.body, source)
-            # a server that sends no links.next: a full page may still continue
-            return page, follow(page, data.request, page.rows >= page_size)
-
-        return fetch, finish
-
-    def _single_plan(self, query: Query, decoder: PageDecoder, page_size: int) -> Plan:
-        """One page holds the answer. The first page is fetched here, to learn whether the server capped it."""
-        limit = query.limit or 0
-        if not limit:
-            return Plan([], _pass, total=0, server_sorted=True, assemble=decoder.assemble)
-        sort = ",".join(query.order) if query.order else "id"
-        source = self._search_source(query.entity)
-        first = self.search(query, query.filters, sort=sort, size=limit, decoder=decoder, raw=True, source=source)
-        if first.rows > limit:
-            raise misbehaviour(source, f"with {first.rows} records for page[size]={limit}: it ignores the page "
-                                       "size, so the records cannot be paged safely.")
-        if first.rows == limit or not first.rows or not first.links.get("next"):
-            # the whole answer (a short page without links.next is the last one, as the API says)
-            return Plan([first], _ready, total=first.rows, server_sorted=True, assemble=decoder.assemble)
-        cap = first.rows
-        if sort not in ("id", "-id"):
-            # any other order: fetch every match by id range (at the server's page size), sort and cut locally
-            return self._range_plan(query, decoder, min(page_size, cap))
-        descending = sort == "-id"
-        _check_order(first, source, ascending=not descending)
-
-        def fetch(request: Any) -> Page[Any]:
-            if isinstance(request, RawPage):
-                page, got = request, 0
-            else:
-                after, got = request
-                bound = ["id", "less_than" if descending else "greater_than", after]
-                page = self.search(query, and_(query.filters, bound), sort=sort, size=min(cap, limit - got),
-                                   decoder=decoder, raw=True, source=source)
-                _check_order(page, source, ascending=not descending, after=after)
-            got += page.rows
-            more = (page.last_id, got) if page.rows and got < limit else None
-            return Page(page, page.rows, next=more, key=(got,))
-
-        return Plan([first], fetch, total=limit, server_sorted=True, assemble=decoder.assemble)
+        return plans.plan(self, query, page_size)
 
     def close(self) -> None:
         self.transport.close()
@@ -463,94 +348,3 @@ class ShotGridBackend:
 
         return deleted_since(self, entity, since)
 
-
-class _Unparsed:
-    """A fetched page body waiting to be parsed, with the request that fetched it."""
-
-    __slots__ = ("body", "request")
-
-    def __init__(self, body: bytes, request: tuple[int, int, int]) -> None:
-        self.body = body
-        self.request = request
-
-
-def _has_next_link(body: bytes) -> bool:
-    """Whether the page's top-level ``links`` has ``next`` (the last ``"links"`` of the body)."""
-    at = body.rfind(b'"links"')
-    return at >= 0 and b'"next"' in body[at:]
-
-
-def _pass(request: Any) -> Page[Any]:  # pragma: no cover - a plan without requests never fetches
-    raise AssertionError("nothing to fetch")
-
-
-def _ready(page: RawPage) -> Page[Any]:
-    """The fetch of a plan whose only page was fetched while planning."""
-    return Page(page, page.rows, key=(0,))
-
-
-def _finishing(plan: Plan) -> Callable[[Any], Page[Any]]:
-    """``plan.fetch`` followed by ``plan.finish`` (parsing and its continuation), in the fetching thread."""
-    def fetch(request: Any) -> Page[Any]:
-        page = plan.fetch(request)
-        data, more = plan.finish(page.data)
-        return Page(data, getattr(data, "rows", page.rows), next=page.next or more, key=page.key)
-    return fetch
-
-
-def _check_range(page: RawPage, lo: int, hi: int, source: Source, *, ascending: bool) -> None:
-    """Refuse a page whose ids leave ``[lo, hi]`` or do not increase: its server ignored the filter or sort."""
-    if not page.rows:
-        return
-    bounds = pc.min_max(page.ids)
-    first, last = bounds["min"].as_py(), bounds["max"].as_py()
-    if first < lo or last > hi:
-        raise misbehaviour(source, f"with ids {first} to {last} for a filter asking for ids {lo} to {hi}: it "
-                                   "ignores the id filter (a cache or proxy in the way?), and following it "
-                                   "would request the same records forever.")
-    _check_order(page, source, ascending=ascending)
-
-
-def _check_order(page: RawPage, source: Source, *, ascending: bool, after: int | None = None) -> None:
-    """Refuse a page whose ids are not strictly ordered by id (or do not start past ``after``)."""
-    if page.rows > 1:
-        ids = page.ids
-        step = pc.greater if ascending else pc.less
-        if not pc.all(step(ids.slice(1), ids.slice(0, page.rows - 1))).as_py():
-            raise misbehaviour(source, f"with ids out of {'ascending' if ascending else 'descending'} order "
-                                       "although it was asked to sort by id, so the records cannot be paged "
-                                       "safely.")
-    if after is not None and page.rows:
-        edge = page.ids[0].as_py()
-        if (edge <= after) if ascending else (edge >= after):
-            raise misbehaviour(source, f"with id {edge} to a request for ids {'after' if ascending else 'before'} "
-                                       f"{after}: it ignores the id filter, and following it would request the "
-                                       "same records forever.")
-
-
-def _summary_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Check the containers of a ``_summarize`` answer's ``data`` (values themselves may be null)."""
-    summaries = data.get("summaries")
-    if not isinstance(summaries, dict):
-        raise Malformed(f"JSON of the wrong shape (\"summaries\" is {json_type(summaries)}, not an object)"
-                        if "summaries" in data else "JSON of the wrong shape (no \"summaries\" object)")
-    groups = data.get("groups")
-    if groups is not None:
-        if not isinstance(groups, list):
-            raise Malformed(f"JSON of the wrong shape (\"groups\" is {json_type(groups)}, not an array)")
-        _check_groups(groups)
-    return data
-
-
-def _check_groups(groups: list[Any]) -> None:
-    for group in groups:
-        if not isinstance(group, dict):
-            raise Malformed(f"JSON of the wrong shape (a summary group is {json_type(group)}, not an object)")
-        inner = group.get("summaries")
-        if inner is not None and not isinstance(inner, dict):
-            raise Malformed(f"JSON of the wrong shape (a group's \"summaries\" is {json_type(inner)}, not an object)")
-        sub = group.get("groups")
-        if sub is not None:
-            if not isinstance(sub, list):
-                raise Malformed(f"JSON of the wrong shape (a group's \"groups\" is {json_type(sub)}, not an array)")
-            _check_groups(sub)

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -53,6 +53,20 @@ def deleted_since(backend: "ShotGridBackend", entity: str, since: datetime) -> p
     """Ids of every retired record of ``entity`` (archived projects included), sorted."""
     query = Query(entity, backend.check_filters(entity, None).native, (ID_SPEC,), include_archived_projects=True,
                   retired=True)
-    chunks = [page.data.ids for page in backend._id_pages(query) if page.rows]
+    chunks = [page.data.column("id") for page in _pages(backend, query) if page.rows]
     ids = pc.unique(pa.concat_arrays(chunks)) if chunks else pa.array([], pa.int64())
     return ids.take(pc.sort_indices(ids))
+
+
+def _pages(backend: "ShotGridBackend", query: Query) -> Iterator[Any]:
+    """The query's pages through the fetch pipeline (stream mode), on threads of their own."""
+    from ...paging import stream
+    from ...workers import Executor
+
+    plan = backend.plan(query, backend.settings.page_size)
+    executor = Executor(backend.settings.concurrency)
+    try:
+        with executor.tasks() as tasks:
+            yield from stream(tasks, plan, lambda table: table, concurrency=executor.concurrency)
+    finally:
+        executor.close()

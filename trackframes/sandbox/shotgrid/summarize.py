@@ -401,7 +401,30 @@ def summarize(store: Store, entity: str, filters: Any, summary_fields: list[dict
     if not levels and all(kind == "record_count" for kind in kinds):
         # a plain count (what a client asks before paging): no need to touch the records
         return {"summaries": {item["field"]: len(ids) for item in summary_fields}, "groups": []}
+    if _counts_ids(grouping, kinds, levels):
+        # records per id bucket (what a client asks to size its id ranges): count the ids alone
+        return {"summaries": {item["field"]: len(ids) for item in summary_fields},
+                "groups": _id_buckets(ids, grouping[0], summary_fields)}
     table = store.records[entity]
     records = [r for r in (table.get(i) for i in ids) if r is not None]
     return {"summaries": _summaries(records, specs),
             "groups": _groups(records, levels, specs) if levels else []}
+
+
+def _counts_ids(grouping: Any, kinds: list[Any], levels: list[Any]) -> bool:
+    """Only record counts, grouped once by numeric buckets of ``id``."""
+    return (len(levels) == 1 and all(kind == "record_count" for kind in kinds)
+            and grouping[0]["field"] == "id" and grouping[0].get("type", "exact") in _BUCKETS)
+
+
+def _id_buckets(ids: Any, grouping: dict[str, Any], summary_fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The groups :func:`_groups` gives for record counts per id bucket, from the ids alone."""
+    size = _BUCKETS[grouping["type"]]
+    counts: dict[int, int] = {}
+    for rid in ids:
+        start = rid // size * size
+        counts[start] = counts.get(start, 0) + 1
+    desc = str(grouping.get("direction", "asc")).lower() == "desc"
+    return [{"group_name": f"{start} - {start + size}", "group_value": start,
+             "summaries": {item["field"]: counts[start] for item in summary_fields}}
+            for start in sorted(counts, reverse=desc)]
