@@ -122,7 +122,9 @@ def _contract_project(zou: Zou) -> dict[str, Any]:
         if task["name"].startswith("fodder-") and not (task.get("data") or {}).get("review"):
             n = int(task["name"].split("-")[1])
             gazu.client.put(f"data/tasks/{task['id']}", {"data": {"review": choices[n % 3]}}, client=gz)
-    for n in range(len(fodder), FODDER):
+    names = {t["name"] for t in tasks}
+    free = (n for n in range(10 * FODDER) if f"fodder-{n}" not in names)  # the churn deleted the others
+    for n in (next(free) for _ in range(len(fodder), FODDER)):
         body = {**template, "name": f"fodder-{n}", "priority": n % 4, "entity_id": shots[n % 3]["id"],
                 "data": {"review": choices[n % 3]}}
         fodder.append(gazu.client.post("data/tasks", body, client=gz)["id"])

@@ -210,7 +210,7 @@ class Lookups:
             return [calls[0]()]
         results: list[list[dict[str, Any]]] = []
         for start in range(0, len(calls), self.concurrency):
-            results.extend(gather(calls[start:start + self.concurrency], name="trackframes-lookup"))
+            results.extend(gather(calls[start:start + self.concurrency]))
         return results
 
     def _by_ids(self, route: str, ids: list[str], fields: str) -> Callable[[], list[dict[str, Any]]]:

@@ -208,7 +208,7 @@ class Reader:
                                                         f"Counting {query.entity}"), request.path)
 
         calls = [total(r) for r in requests]
-        return sum(gather(calls, name="trackframes-count")) if len(calls) > 1 else calls[0]()
+        return sum(gather(calls)) if len(calls) > 1 else calls[0]()
 
     def records(self, entity: str, tree: Group | None = None, *,
                 include_archived_projects: bool = True) -> list[dict[str, Any]]:
