@@ -73,7 +73,12 @@ def add_export_parsers(subparsers: Any) -> None:
 
 
 def _connection_arguments(parser: argparse.ArgumentParser) -> None:
+    from .backends import registry
+
     parser.add_argument("--url", default=None, help="site URL (default: TRACKFRAMES_URL)")
+    parser.add_argument("--backend", default=None, choices=registry.names(available=True),
+                        help="the site's tracker (default: TRACKFRAMES_BACKEND, else shotgrid); the credential "
+                             "comes from TRACKFRAMES_* variables (see docs/auth.md)")
     parser.add_argument("--sandbox", action="store_true",
                         help="use an embedded sandbox instead of a real site (127.0.0.1 only)")
     parser.add_argument("--sandbox-scale", type=positive_float, default=0.1,
@@ -137,7 +142,7 @@ def _site(args: argparse.Namespace, progress: bool) -> Iterator[Any]:
         with sb, sb.connect(progress=progress) as site:
             yield site
     else:
-        with tf.connect(args.url, progress=progress) as site:
+        with tf.connect(args.url, backend=args.backend, progress=progress) as site:
             yield site
 
 

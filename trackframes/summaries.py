@@ -99,7 +99,7 @@ def summarize(site: Any, entity: str, summaries: Any, filters: Any = None, group
                                    include_archived_projects=include_archived_projects)
     else:  # fetch the fields and summarize them here, with the same semantics
         result = _local(site, entity, checked.tree, wanted, levels, specs, include_archived_projects)
-    df = summary_frame(result, wanted, levels, specs)
+    df = summary_frame(result, wanted, levels, specs, id_kind=getattr(site, "id_kind", FieldKind.INTEGER))
     df.attrs["trackframes"] = {
         "site": site.url,
         "backend": backend.name,
@@ -150,8 +150,9 @@ def _remember(site: Any) -> None:
 # ---------------------------------------------------------------------------
 
 def summary_frame(result: SummaryResult, summaries: Sequence[Summary], grouping: Sequence[Grouping],
-                  specs: Mapping[str, FieldSpec]) -> Any:
-    """The tidy frame of a summary result (pure: no I/O). ``specs`` maps field names to their specs."""
+                  specs: Mapping[str, FieldSpec], *, id_kind: FieldKind = FieldKind.INTEGER) -> Any:
+    """The tidy frame of a summary result (pure: no I/O). ``specs`` maps field names to their specs;
+    link groups' ids are of ``id_kind`` (the site's: whole numbers, or text)."""
     import pandas as pd
 
     level_names = _level_names(grouping)
@@ -163,7 +164,7 @@ def summary_frame(result: SummaryResult, summaries: Sequence[Summary], grouping:
     columns: dict[str, Any] = {}
     for depth, (level, base) in enumerate(zip(grouping, level_names)):
         groups = [path[depth] for path, _ in rows]
-        for name, values in _level_columns(level, specs[level.field], base, groups).items():
+        for name, values in _level_columns(level, specs[level.field], base, groups, id_kind).items():
             columns[name] = values
     for i, summary in enumerate(summaries):
         name = summary.column
@@ -200,18 +201,18 @@ def _flatten(groups: list[SummaryGroup], path: list[SummaryGroup | None], depth:
 
 # -- grouping columns ------------------------------------------------------------
 
-def _level_columns(level: Grouping, spec: FieldSpec, base: str, groups: list[SummaryGroup | None]
-                   ) -> dict[str, Any]:
+def _level_columns(level: Grouping, spec: FieldSpec, base: str, groups: list[SummaryGroup | None],
+                   id_kind: FieldKind = FieldKind.INTEGER) -> dict[str, Any]:
     import pandas as pd
 
     values = [None if g is None else g.value for g in groups]
     names = [None if g is None else g.name for g in groups]
     kind = level.type
     if kind == "exact" and spec.kind in _LINK_KINDS:
-        links = [_link(v, n) for v, n in zip(values, names)]
-        ids = [lk[0] for lk in links]
-        return {  # ids as the backend gives them: whole numbers, or text (UUIDs)
-            f"{base}.id": pd.array(ids, dtype="string" if any(isinstance(i, str) for i in ids) else "Int64"),
+        links = [_link(v, n, id_kind) for v, n in zip(values, names)]
+        return {
+            f"{base}.id": pd.array([lk[0] for lk in links],
+                                   dtype=pd.StringDtype() if id_kind is FieldKind.TEXT else "Int64"),
             f"{base}.type": pd.Categorical([lk[1] for lk in links]),
             f"{base}.name": _strings([lk[2] for lk in links]),
         }
@@ -252,11 +253,10 @@ def _exact_values(spec: FieldSpec, values: list[Any], names: list[Any]) -> Any:
     return _strings([_text(v) for v in values])
 
 
-def _link(value: Any, name: Any) -> tuple[int | str | None, str | None, str | None]:
+def _link(value: Any, name: Any, id_kind: FieldKind = FieldKind.INTEGER) -> tuple[Any, str | None, str | None]:
     if isinstance(value, Mapping):
-        rid = value.get("id")
-        return (rid if isinstance(rid, str) and rid else _to_int(rid)), _text(value.get("type")), \
-            _text(value.get("name", name)) or _text(name)
+        rid = _text(value.get("id")) if id_kind is FieldKind.TEXT else _to_int(value.get("id"))
+        return rid, _text(value.get("type")), _text(value.get("name", name)) or _text(name)
     if value is None:
         return None, None, None
     return None, None, _text(name) or _text(value)  # a server that gives only the name

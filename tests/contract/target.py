@@ -34,6 +34,8 @@ class Target:
             server cannot.
         page_size: a page size small enough that ``task_entity`` spans many pages.
         gaps: names of contract tests this backend does not meet yet, each with the reason.
+        filter_fields: dotted fields of ``task_entity`` (custom fields such as Kitsu's ``data.<name>``)
+            whose relations are checked too; fields without a dot always are.
     """
 
     name: str
@@ -49,3 +51,4 @@ class Target:
     page_size: int = 50
     gaps: dict[str, str] = field(default_factory=dict)
     connect: Callable[..., Any] | None = None
+    filter_fields: tuple[str, ...] = ()

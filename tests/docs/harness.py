@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from tests.kitsu import server as kitsu_server  # imported now: it keeps TRACKFRAMES_ZOU_* as the run started
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PYTHON = {"python", "py"}
@@ -51,6 +53,15 @@ PLACEHOLDERS: dict[str, Callable[[Any], str]] = {
     "<session token>": lambda sb: sb.credentials["session_token"],
     # the data folder of command-line examples: a folder of the page's temporary directory
     "/data/": lambda sb: "data/",
+}
+
+#: Kitsu placeholders (docs/kitsu.md): replaced by the values of the test Zou, which
+#: tests/kitsu/server.py starts for the first page that uses them.
+KITSU_PLACEHOLDERS: dict[str, Callable[[Any], str]] = {
+    "https://kitsu.yourstudio.com/api": lambda zou: zou.url,
+    "<kitsu email>": lambda zou: zou.email,
+    "<kitsu password>": lambda zou: zou.password,
+    "<bot token>": lambda zou: zou.seed["bot"]["token"],
 }
 
 #: Shell variables a shell block may use (``$URL`` ...), set from the harness's sandbox.
@@ -180,7 +191,8 @@ def claims(code: str) -> dict[int, str]:
 def check_urls(code: str, where: str) -> None:
     """Refuse a URL that is neither local nor a documented placeholder: no doc reaches the network."""
     for url in _URL.findall(code):
-        if _LOCAL.match(url) or any(url.startswith(p) for p in PLACEHOLDERS if p.startswith("http")):
+        if _LOCAL.match(url) or any(url.startswith(p) for p in {**PLACEHOLDERS, **KITSU_PLACEHOLDERS}
+                                     if p.startswith("http")):
             continue
         raise DocError(f"{where}: {url} is not a placeholder the harness replaces (known: "
                        f"{', '.join(p for p in PLACEHOLDERS if p.startswith('http'))}); "
@@ -199,6 +211,16 @@ def substitute(code: str, sb: Any) -> str:
     for placeholder, value in PLACEHOLDERS.items():
         if placeholder in code:
             code = code.replace(placeholder, value(sb))
+    return code
+
+
+def substitute_kitsu(code: str) -> str:
+    """Replace the Kitsu placeholders by the test Zou's values (starting it, seeded, if needed)."""
+    if not any(p in code for p in KITSU_PLACEHOLDERS):
+        return code
+    zou = kitsu_server.shared_zou()
+    for placeholder, value in KITSU_PLACEHOLDERS.items():
+        code = code.replace(placeholder, value(zou))
     return code
 
 
@@ -361,6 +383,7 @@ def run_page(path: Path, workdir: Path, namespace: dict[str, Any] | None = None)
             check_prose(block, where)
             if block.lang in PYTHON:
                 code = substitute(block.code, harness_sandbox()) if needs_sandbox(block.code) else block.code
+                code = substitute_kitsu(code)
                 run.python_blocks += 1
                 try:
                     printed = run_python(Block(block.lang, code, block.line), namespace, path, run)

@@ -22,11 +22,15 @@ def test_the_readme_names_the_projects_the_sandbox_serves_and_which_is_archived(
     assert archived == {named.group(1): False, named.group(2): False, named.group(3): True}
 
 
-@pytest.mark.parametrize("backend", ["kitsu"])
-def test_what_works_today_says_the_truth_about_other_backends(backend):
-    assert "**What works today:**" in README and "not available yet" in README
-    with pytest.raises(NotImplementedError, match="not available yet"):
-        tf.connect("https://studio.example.com", backend=backend, auth=tf.BearerToken("t"))
+@pytest.mark.parametrize("backend, says, auth", [
+    ("ftrack", "ftrack, through its operations API", lambda: tf.ApiKey("jane", "k")),
+    ("kitsu", "Kitsu, through\nits server Zou's REST API", lambda: tf.BearerToken("t")),
+])
+def test_what_works_today_names_each_backend_and_it_connects(backend, says, auth):
+    assert says in README
+    assert "not available yet" not in README
+    site = tf.connect("https://studio.example.com/api", backend=backend, auth=auth())
+    assert site.backend.name == backend
 
 
 def test_every_doc_page_is_linked_from_the_readme():

@@ -106,6 +106,7 @@ def leaks(exc: BaseException, secrets: list[str]) -> list[str]:
         if isinstance(attrs, dict):
             visit(attrs, depth + 1, f"{where}.__dict__")
 
+    copies: list[dict[str, Any]] = []  # kept alive for the walk: a freed copy's id could come back for the next
     for err in chain(exc):
         visit(err, 0, f"{type(err).__name__}")
         for text in (str(err), repr(err)):
@@ -113,7 +114,8 @@ def leaks(exc: BaseException, secrets: list[str]) -> list[str]:
         tb = err.__traceback__
         while tb is not None:
             frame = tb.tb_frame
-            visit(dict(frame.f_locals), 0, f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_code.co_name}")
+            copies.append(dict(frame.f_locals))
+            visit(copies[-1], 0, f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_code.co_name}")
             tb = tb.tb_next
     return found
 

@@ -345,6 +345,8 @@ class ScheduleFields:
     frame's ``attrs["trackframes"]["missing"]`` lists them). ``done_statuses``
     fill the ``done`` column; ``hold_statuses`` mark open work that is paused
     (it books no time in :func:`~trackframes.schedule.utilization`).
+    ``minutes_per_day`` is the length of a working day when the site says
+    (``None``: the calendars' default of 8 hours).
     """
 
     task_entity: str
@@ -357,6 +359,7 @@ class ScheduleFields:
     user_name_fields: tuple[str, ...]
     done_statuses: frozenset[str] = frozenset()
     hold_statuses: frozenset[str] = frozenset()
+    minutes_per_day: int | None = None
 
 
 class Summarizer(Protocol):

@@ -134,7 +134,7 @@ _BUILTIN: tuple[BackendInfo, ...] = (
         auth_kinds=(AuthKind("api_key", "API key", "ApiKey", (_API_USER, _API_KEY)),),
         max_page_size=1000, sandbox="trackframes.sandbox.ftrack", url_example="https://yourstudio.ftrackapp.com"),
     BackendInfo(
-        name="kitsu", title="Kitsu", module=None,
+        name="kitsu", title="Kitsu", module="trackframes.backends.kitsu",
         auth_kinds=(AuthKind("user", "Email and password", "UserPassword", (_EMAIL, _PASSWORD)),
                     AuthKind("bot", "Bot token", "BearerToken", (_BOT_TOKEN,))),
         max_page_size=1000, sandbox=None, url_example="https://kitsu.yourstudio.com/api"),

@@ -242,8 +242,13 @@ def _and(filters: Any, more: Any) -> Any:
 
 def _ids(site: Any, entity: str, filters: Any, archived: bool, progress: bool | None) -> pa.Array:
     """Ids of the records matching ``filters``, sorted and unique."""
+    from ..queries import finish_batches
+
     query, specs = site._query(entity, filters, ["id"], None, None, archived, False)
-    chunks = [page.data.column("id") for page in site._pages(query, progress) if page.rows]
+    batches: Any = (page.data for page in site._pages(query, progress) if page.rows)
+    if query.residual.items:  # conditions the backend cannot send (Kitsu's updated_at) are applied here
+        batches = finish_batches(batches, query, list(specs), site._now())
+    chunks = [batch.column("id") for batch in batches if batch.num_rows]
     return _unique(chunks, arrow_schema(specs).field("id").type)
 
 

@@ -284,12 +284,19 @@ def user_calendars(site: Any, users: Iterable[Any], start: Any, end: Any, projec
     fields = schedule_fields(site)
     pid = record_id(site, fields.project_entity, project)
     lo, hi = as_date(start), as_date(end)
+    day = _day_length(fields)
 
     def one(uid: Any) -> Calendar:
-        return Calendar.from_rules(site.backend.work_day_rules(lo, hi, project_id=pid, user_id=uid))
+        return Calendar.from_rules(site.backend.work_day_rules(lo, hi, project_id=pid, user_id=uid), **day)
 
     with ThreadPoolExecutor(max(1, min(len(ids), site.concurrency)), thread_name_prefix="trackframes-rules") as pool:
         return dict(zip(ids, pool.map(one, ids)))
+
+
+def _day_length(fields: ScheduleFields) -> dict[str, int]:
+    """``minutes_per_day`` for a calendar when the backend says how long its working days are."""
+    minutes = getattr(fields, "minutes_per_day", None)
+    return {"minutes_per_day": int(minutes)} if minutes else {}
 
 
 def _and(site: Any, entity: str, filters: Any, conditions: list[Condition]) -> Group:
@@ -415,7 +422,7 @@ def tasks_frame(site: Any, project: Any = None, filters: Any = None, *,
     if len(starts) or len(dues):
         lo = min(x.min() for x in (starts, dues) if len(x)).date() - timedelta(days=7)
         hi = max(x.max() for x in (starts, dues) if len(x)).date() + timedelta(days=7)
-        calendar = Calendar.from_rules(site.backend.work_day_rules(lo, hi, project_id=pid))
+        calendar = Calendar.from_rules(site.backend.work_day_rules(lo, hi, project_id=pid), **_day_length(fields))
     df.attrs["trackframes"] = {
         **raw.attrs.get("trackframes", {}),
         "kind": "tasks",

@@ -85,6 +85,8 @@ def error_message(exc: BaseException, url: str = "") -> str:
             return "The session token has expired; sign in again with a new token or another method."
         if reason == "forbidden":
             return "Signed in, but this account is not allowed to use the API on this site."
+        if reason in ("locked", "inactive", "default_password"):
+            return exc.message  # the backend's words: trying again would not help (a lock-out grows)
         return f"Sign-in to {site} was refused: check the credentials and try again."
     if isinstance(exc, TransportError):
         return str(exc)  # the transport words each failure (TLS, timeout, redirect, refused) for people already
