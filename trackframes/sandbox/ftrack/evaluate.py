@@ -93,7 +93,7 @@ def matching(store: Store, entity_type: str, where: Expr | None = None,
 def _id_range(store: Store, entity_type: str, where: Expr | None) -> tuple[list[Record], Expr | None] | None:
     """(the records inside the ``id`` bounds of ``where``'s top-level "and", in id order, the other
     criteria) or ``None`` when ``where`` bounds no id with a text value."""
-    operands = where.operands if isinstance(where, BoolOp) and where.op == "and" else (where,) if where else ()
+    operands = _conjuncts(where)
     bounds: list[tuple[str, Any]] = []
     rest: list[Expr] = []
     for item in operands:
@@ -115,6 +115,15 @@ def _id_range(store: Store, entity_type: str, where: Expr | None) -> tuple[list[
     if not rest:
         return chosen, None
     return chosen, rest[0] if len(rest) == 1 else BoolOp("and", tuple(rest))
+
+
+def _conjuncts(where: Expr | None) -> list[Expr]:
+    """The operands of ``where``'s "and", nested "and"s flattened (``a and (b and c)``: a, b, c)."""
+    if where is None:
+        return []
+    if isinstance(where, BoolOp) and where.op == "and":
+        return [item for operand in where.operands for item in _conjuncts(operand)]
+    return [where]
 
 
 def resolve_path(store: Store, entity_type: str, path: Path, *, final: str = "any") -> list[Property]:
