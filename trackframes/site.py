@@ -308,6 +308,16 @@ class Site:
         return timelogs_frame(self, project=project, start=start, end=end, user=user,
                               include_archived_projects=include_archived_projects)
 
+    @names_call
+    def to_dask(self, entity: str, filters: Filters = None, fields: Fields = None, partitions: int | None = None,
+                *, project: Any = None, include_archived_projects: bool = False) -> Any:
+        """The records of :meth:`find` as a lazy ``dask.dataframe.DataFrame`` indexed by ``id``, one bounded
+        query per partition, fetched by the Dask workers (see :mod:`trackframes.distributed`)."""
+        from .distributed import to_dask
+
+        return to_dask(self, entity, filters, fields, partitions, project=project,
+                       include_archived_projects=include_archived_projects)
+
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
     @names_call
     def export(self, entity: str, path: Any, filters: Filters = None, fields: Fields = None,
