@@ -11,8 +11,12 @@ The frame is indexed by ``id`` (the same ``Int64`` values as ``find``'s
 ``id`` column) so that Dask knows the divisions when ids are ordered:
 ``ddf.loc[lo:hi]`` and joins on ``id`` read only the partitions they need.
 ``ddf.reset_index()`` has exactly ``find``'s columns and dtypes, and
-``ddf.compute().reset_index()`` equals ``find`` (categories: the schema's
-valid values, then any other value in order of first id, as ``find``).
+``ddf.compute().reset_index()`` equals ``find``. Category columns are known
+to Dask (the schema's valid values, as ``find``); the type column of a link
+(``entity.type``) is a category whose values ``find`` takes from the records
+it got, so Dask knows it as a category with categories not known until
+computed (``ddf["entity.type"].cat.as_known()``); once computed, they are
+``find``'s, in the same order.
 Nothing is fetched to learn the dtypes: ``meta`` is the empty typed frame of
 the schema. The split itself costs a count, two one-record searches and one
 count per id bucket, sent when ``to_dask`` is called.
@@ -41,7 +45,7 @@ import pandas as pd
 from . import frames
 from .backends.base import Capability, Partition, require
 from .query import and_
-from .schema import FieldSpec, arrow_schema
+from .schema import FieldKind, FieldSpec, arrow_schema
 
 if TYPE_CHECKING:
     import dask.dataframe
@@ -178,5 +182,9 @@ class PartReader:
 
     def empty(self) -> pd.DataFrame:
         """The zero-row frame of ``find``'s dtypes, indexed by ``id``: Dask's ``meta``."""
+        from dask.dataframe.utils import clear_known_categories
+
         table = arrow_schema(self.specs).empty_table()
-        return frames.to_pandas(table, self.specs).set_index("id")
+        meta = frames.to_pandas(table, self.specs).set_index("id")
+        seen = [f"{s.name}.type" for s in self.specs if s.kind is FieldKind.ENTITY and f"{s.name}.type" in meta]
+        return clear_known_categories(meta, cols=seen) if seen else meta
