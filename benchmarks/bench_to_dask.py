@@ -9,12 +9,13 @@ added to every request (50 ms by default). Every route reads the same records,
 ``Version`` with ``--fields`` (default every field), archived projects included:
 
 1. ``site.find`` in a fresh process: wall time and peak extra memory (RSS);
-2. ``site.to_dask(...).compute()`` on ``LocalCluster(n_workers=2, threads_per_worker=1,
-   processes=True)``, default partitions (about 50k records each): wall time
-   (the split, the workers' fetches and the transfer of every row back to this process),
-   and each worker's peak extra memory (workers warmed first: trackframes imported, schema read); and ``len(ddf)`` (rows counted on the workers,
-   nothing sent back but the counts);
-3. the time of ``compute()`` for each partition count of ``--parts``.
+2. on ``LocalCluster(n_workers=2, threads_per_worker=1, processes=True)`` (a new one for each
+   measure, warmed first: trackframes imported, schema read, one small compute), for the default
+   partitions (about 50k records each) and each count of ``--parts``: ``site.to_dask(...).compute()`` (the split, the workers' fetches and
+   the transfer of every row back to this process) and ``len(ddf)`` (rows counted on the workers,
+   only the counts sent back), each with its wall time and each worker's peak extra memory.
+   ``compute()`` gathers the partitions on one worker, which joins them into one frame before
+   sending it here: that worker's peak is about twice the whole result, by Dask's design.
 
 Each site (the find process, each worker) fetches with the default concurrency (8 requests at a
 time), so two workers have up to 16 requests in flight against find's 8.
@@ -85,22 +86,29 @@ def _worker_peak() -> int:
     return status_kb("VmHWM")
 
 
-def measure_to_dask(client: Any, site: Any, fields: Any, partitions: int | None, *,
-                    memory: bool = False) -> dict[str, Any]:
-    bases = client.run(_worker_reset) if memory else {}
-    start = time.perf_counter()
-    ddf = site.to_dask(ENTITY, fields=fields, partitions=partitions, include_archived_projects=True)
-    split = time.perf_counter() - start
-    df = ddf.compute()
-    seconds = time.perf_counter() - start
-    out = {"rows": len(df), "seconds": seconds, "split": split, "npartitions": ddf.npartitions}
-    if memory:
-        peaks = client.run(_worker_peak)
-        out["worker_extra_mb"] = [(peaks[w] - bases[w]) / 1024 for w in sorted(peaks)]
-    del df
-    start = time.perf_counter()
-    out["len"] = len(site.to_dask(ENTITY, fields=fields, partitions=partitions, include_archived_projects=True))
-    out["len_seconds"] = time.perf_counter() - start
+def measure_to_dask(info: dict[str, Any], fields: Any, partitions: int | None) -> dict[str, Any]:
+    """compute() (every row back here) then len() (counted on the workers): time and each worker's peak,
+    each on a new cluster (so each peak is measured from a clean heap), warmed first."""
+    from distributed import Client, LocalCluster
+
+    out: dict[str, Any] = {}
+    for route in ("compute", "len"):
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client, _connect(info) as site:
+            site.field_specs(ENTITY)
+            client.run(_warm, site.connection, site._today)  # trackframes imported, the schema read
+            small = site.to_dask(ENTITY, [["id", "less_than", 2000]], fields, 2, include_archived_projects=True)
+            small.compute()  # a compute's first-time costs, on both sides
+            bases = client.run(_worker_reset)
+            start = time.perf_counter()
+            ddf = site.to_dask(ENTITY, fields=fields, partitions=partitions, include_archived_projects=True)
+            split = time.perf_counter() - start
+            rows = len(ddf.compute()) if route == "compute" else len(ddf)
+            seconds = time.perf_counter() - start
+            peaks = client.run(_worker_peak)
+        out[route] = {"rows": rows, "seconds": seconds, "split": split,
+                      "worker_mb": [(peaks[w] - bases[w]) / 1024 for w in sorted(peaks)]}
+        out["npartitions"] = ddf.npartitions
     return out
 
 
@@ -112,7 +120,6 @@ def main() -> None:
     ap.add_argument("--parts", default="2,4,8,16", help="partition counts to time")
     args = ap.parse_args()
     fields: Any = None if args.fields == "*" else args.fields.split(",")
-    from distributed import Client, LocalCluster
 
     print(f"starting a sandbox at scale {args.scale} in its own process (latency {args.latency * 1000:.0f} ms)...")
     with remote_sandbox(args.scale, seed=0, latency=args.latency) as info:
@@ -120,24 +127,17 @@ def main() -> None:
         found = measure_find(info, fields)
         print(f"\n1. site.find: {found['rows']:,} rows in {found['seconds']:.1f} s, "
               f"peak extra memory {found['extra_mb']:.0f} MB")
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                Client(cluster) as client, _connect(info) as site:
-            site.field_specs(ENTITY)
-            client.run(_warm, site.connection, site._today)
-            first = measure_to_dask(client, site, fields, None, memory=True)
-            assert first["rows"] == found["rows"] == first["len"], (first, found)
-            print(f"\n2. site.to_dask(...).compute(), 2 workers, {first['npartitions']} partitions (default): "
-                  f"{first['seconds']:.1f} s (the split {first['split']:.2f} s); "
-                  f"len(ddf) {first['len_seconds']:.1f} s")
-            print("   peak extra memory per worker: "
-                  + ", ".join(f"{mb:.0f} MB" for mb in first["worker_extra_mb"])
-                  + f" (find: {found['extra_mb']:.0f} MB)")
-            print("\n3. compute() time by partition count")
-            print(f"   {'partitions':>10}  {'compute() s':>11}  {'len(ddf) s':>10}")
-            for parts in [int(p) for p in args.parts.split(",") if p]:
-                got = measure_to_dask(client, site, fields, parts)
-                assert got["rows"] == found["rows"]
-                print(f"   {got['npartitions']:>10}  {got['seconds']:>11.1f}  {got['len_seconds']:>10.1f}")
+        print("\n2. site.to_dask, 2 workers: compute() (every row back here), len(ddf) (counted on the workers)")
+        print(f"   {'partitions':>11}  {'compute() s':>11}  {'peak per worker MB':>18}  {'len(ddf) s':>10}  "
+              f"{'peak per worker MB':>18}")
+        for parts in [None] + [int(p) for p in args.parts.split(",") if p]:
+            got = measure_to_dask(info, fields, parts)
+            assert got["compute"]["rows"] == got["len"]["rows"] == found["rows"], (got, found)
+            name = f"{got['npartitions']}{' (default)' if parts is None else ''}"
+            print(f"   {name:>11}  {got['compute']['seconds']:>11.1f}  "
+                  f"{' / '.join(f'{mb:.0f}' for mb in got['compute']['worker_mb']):>18}  "
+                  f"{got['len']['seconds']:>10.1f}  {' / '.join(f'{mb:.0f}' for mb in got['len']['worker_mb']):>18}")
+        print(f"   (the split, sent by to_dask before any task: {got['len']['split']:.2f} s in the last run)")
 
 
 if __name__ == "__main__":
