@@ -206,10 +206,30 @@ def test_a_bad_field_is_named_with_the_closest_names(site):
 
 
 def test_partitions_none_gives_about_fifty_thousand_records_each(site):
-    from trackframes.backends.shotgrid.partitions import cut_points
+    from trackframes.distributed import ROWS_PER_PARTITION
 
-    assert site.to_dask("Task", include_archived_projects=True).npartitions == 1  # 736 Tasks
-    assert len(cut_points([(1, 1_000_000, 1_000_000)], 1, 1_000_000, -(-1_000_000 // 50_000))) + 1 == 20
+    assert ROWS_PER_PARTITION == 50_000
+    assert site.to_dask("Task", include_archived_projects=True).npartitions == 1  # a few hundred Tasks
+
+
+ENDS_ONLY = {"logical_operator": "or", "conditions": [["id", "less_than", 120], ["id", "greater_than", 640]]}
+
+
+@pytest.mark.parametrize("filters", [None, ENDS_ONLY])  # ENDS_ONLY: even id ranges would leave middle parts empty
+def test_parts_of_about_rows_records_each_even_when_a_filter_leaves_most_ids_out(site, filters):
+    from trackframes.queries import build_query
+
+    query, _ = build_query(site, "Task", filters, ["id"], None, None, True, False)
+    total = site.count("Task", filters, include_archived_projects=True)
+    rows = max(20, total // 5)
+    with site._call():
+        parts = site.backend.partitions(query, rows=rows)
+    assert len(parts) == -(-total // rows)
+    sizes = [site.count("Task", {"logical_operator": "and", "conditions": [
+        *([filters] if filters else []), ["id", "between", [p.low, p.high]]]}, include_archived_projects=True)
+        for p in parts]
+    assert sum(sizes) == total  # no gap, no overlap
+    assert max(sizes) <= 1.5 * total / len(parts) and min(sizes) >= 0.5 * total / len(parts), sizes
 
 
 def test_no_match_gives_one_empty_partition_with_finds_dtypes(site):
