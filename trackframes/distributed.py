@@ -48,12 +48,16 @@ from .query import and_
 from .schema import FieldKind, FieldSpec, arrow_schema
 
 if TYPE_CHECKING:
-    import dask.dataframe
+    from dask.dataframe import DataFrame as DaskDataFrame
 
     from .reconnect import Connection
     from .site import Site
+else:
+    class DaskDataFrame:
+        """Stands for ``dask.dataframe.DataFrame`` in annotations read at run time (Dask is imported only when
+        ``to_dask`` is called; editors and type checkers see Dask's class)."""
 
-__all__ = ["to_dask", "ROWS_PER_PARTITION"]
+__all__ = ["to_dask", "ROWS_PER_PARTITION", "DaskDataFrame"]
 
 #: The records one partition holds when ``partitions`` is not given (about).
 ROWS_PER_PARTITION = 50_000
@@ -62,7 +66,7 @@ _INSTALL_HINT = 'site.to_dask needs Dask: pip install "trackframes[dask]"'
 
 
 def to_dask(site: "Site", entity: str, filters: Any = None, fields: Any = None, partitions: int | None = None, *,
-            project: Any = None, include_archived_projects: bool = False) -> "dask.dataframe.DataFrame":
+            project: Any = None, include_archived_projects: bool = False) -> DaskDataFrame:
     """The records of ``site.find(entity, filters, fields, ...)`` as a lazy Dask DataFrame indexed by ``id``.
 
     Args:
