@@ -1,7 +1,7 @@
 """site.to_dask(...).compute() on a LocalCluster against site.find, on the same sandbox, in one run.
 
     python benchmarks/bench_to_dask.py                    # Versions at sandbox scale 4 (~120k records)
-    python benchmarks/bench_to_dask.py --scale 33         # ~1M Versions (needs ~20 GB and a long generation)
+    python benchmarks/bench_to_dask.py --scale 33 --parts 8,32   # ~1M Versions (the sandbox holds ~15 GB)
     python benchmarks/bench_to_dask.py --scale 1 --parts 2,4
 
 The sandbox runs in its own process (``_remote.py``) with ``--latency`` seconds
