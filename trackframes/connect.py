@@ -7,6 +7,7 @@ from typing import Any
 from .auth import Credential
 from .backends import registry
 from .config import credential_from_env, resolve
+from .reconnect import Connection
 from .site import Site
 from .transport import Transport
 
@@ -50,5 +51,7 @@ def connect(url: str | None = None, *, auth: Credential | None = None, backend: 
                           pool_size=settings.concurrency + 4, verify=settings.verify, proxies=settings.proxies,
                           adapter=transport_adapter, deadline=settings.deadline, site=settings.url)
     impl = registry.create(settings, auth, transport)
-    return Site(impl, url=settings.url, page_size=settings.page_size, concurrency=settings.concurrency,
+    site = Site(impl, url=settings.url, page_size=settings.page_size, concurrency=settings.concurrency,
                 progress=settings.progress, today=today)
+    site.connection = Connection(settings, auth, local_transport=transport_adapter is not None)  # to_dask's workers
+    return site

@@ -38,6 +38,7 @@ from .arguments import check_flag, check_progress, check_tz, convert_tz
 from .backends.base import Backend, Capability, EntityInfo, Plan, Query, require
 from .calls import current_call, keep_call, names_call
 from .deadline import scope as deadline_scope
+from .distributed import DaskDataFrame
 from .engine.order import sort_indices
 from .io import ExportResult
 from .paging import Page, check_rows, collect, stream
@@ -310,6 +311,16 @@ class Site:
 
         return timelogs_frame(self, project=project, start=start, end=end, user=user,
                               include_archived_projects=include_archived_projects)
+
+    @names_call
+    def to_dask(self, entity: str, filters: Filters = None, fields: Fields = None, partitions: int | None = None,
+                *, project: Any = None, include_archived_projects: bool = False) -> DaskDataFrame:
+        """The records of :meth:`find` as a lazy ``dask.dataframe.DataFrame`` indexed by ``id``, one bounded
+        query per partition, fetched by the Dask workers (see :mod:`trackframes.distributed`)."""
+        from .distributed import to_dask
+
+        return to_dask(self, entity, filters, fields, partitions, project=project,
+                       include_archived_projects=include_archived_projects)
 
     # -- export and sync (trackframes.io) -------------------------------------------------------------------
     @names_call

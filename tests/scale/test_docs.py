@@ -42,10 +42,12 @@ def test_every_python_block_runs_in_order(tmp_path, monkeypatch, request):
     assert namespace["rows"] and all(len(row) == 3 for row in namespace["rows"])
 
 
-def test_the_to_dask_section_is_marked_as_not_written():
+def test_the_to_dask_section_is_written_with_its_picture_and_figures():
     text = DOC.read_text()
     section = text.split("## `site.to_dask`", 1)[1]
-    assert "TO BE WRITTEN" in section and "not available yet" in text
+    assert "TO BE WRITTEN" not in text and "not available yet" not in text
+    assert "### How a query is split" in section and "divisions = (" in section
+    assert "benchmarks/bench_to_dask.py" in section
 
 
 def test_the_doc_is_linked_from_the_export_page():

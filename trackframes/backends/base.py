@@ -20,6 +20,8 @@ these protocols, never to a backend's own modules.
   (see :mod:`trackframes.backends.changes`). Without it, ``sync`` compares ids.
 * **IDENTITY** (:class:`Identity`): who the connection acts as.
 * **TEXT_SEARCH** (:class:`TextSearch`): the server's own text search.
+* **PARTITION** (:class:`Partitioner`): a read split into independent
+  parts (:class:`Partition`, for ``site.to_dask``), each one more condition on a stable key.
 
 A backend lists what it supports in ``capabilities``; :func:`require` returns
 the backend as that capability or raises :class:`~trackframes.exceptions.CapabilityError`
@@ -66,6 +68,8 @@ __all__ = [
     "ProjectSchema",
     "Identity",
     "TextSearch",
+    "Partitioner",
+    "Partition",
     "SUMMARY_TYPES",
     "GROUPING_TYPES",
     "CLUSTERED_DATES",
@@ -88,6 +92,7 @@ class Capability(str, enum.Enum):
     CHANGE_FEED = "change_feed"
     IDENTITY = "identity"
     TEXT_SEARCH = "text_search"
+    PARTITION = "partition"
 
 
 #: what each capability lets a backend do, for messages ("The kitsu backend cannot ...")
@@ -99,6 +104,7 @@ CAPABILITY_TEXT: dict[Capability, str] = {
     Capability.CHANGE_FEED: "list what changed and what was deleted since a time",
     Capability.IDENTITY: "tell who the connection acts as",
     Capability.TEXT_SEARCH: "search text on the server",
+    Capability.PARTITION: "split a read into independent parts",
 }
 
 
@@ -403,3 +409,28 @@ class TextSearch(Protocol):
     """TEXT_SEARCH: the server's own text search over several entity types."""
 
     def text_search(self, text: str, entity_types: Any = None, *, limit: int | None = 100) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One independent part of a read: the read's filter and ``condition`` (public syntax, on a stable key).
+
+    ``low``/``high`` bound the ids of the part (inclusive) when the backend's ids are
+    ordered (they become Dask divisions), else ``None``. ``rows`` is the expected
+    number of records (for sizing only), ``None`` when unknown.
+    """
+
+    condition: Condition | None
+    low: Any = None
+    high: Any = None
+    rows: int | None = None
+
+
+class Partitioner(Protocol):
+    """PARTITION: a read split into independent parts whose union is the read, without overlap.
+
+    ``parts`` (when given) asks for that many parts; otherwise parts of about
+    ``rows`` records each. Parts with ``low``/``high`` are returned in id order.
+    """
+
+    def partitions(self, query: Query, *, parts: int | None = None, rows: int = 50_000) -> list[Partition]: ...

@@ -57,7 +57,7 @@ class ShotGridBackend:
     id_kind = FieldKind.INTEGER
     capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE,
                               Capability.PROJECT_SCHEMA, Capability.CHANGE_FEED, Capability.IDENTITY,
-                              Capability.TEXT_SEARCH})
+                              Capability.TEXT_SEARCH, Capability.PARTITION})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport) -> None:
         self.settings = settings
@@ -278,6 +278,12 @@ class ShotGridBackend:
         """How to fetch ``query`` (:func:`.plans.plan`: keyset chains and id ranges sized from id buckets)."""
         self.check_page_size(page_size)
         return plans.plan(self, query, page_size)
+
+    def partitions(self, query: Query, *, parts: int | None = None, rows: int = 50_000) -> list[Any]:
+        """``query`` split into id ranges (:func:`.partitions.partitions`), for ``site.to_dask``."""
+        from .partitions import partitions
+
+        return partitions(self, query, parts=parts, rows=rows)
 
     def close(self) -> None:
         self.transport.close()
