@@ -265,3 +265,37 @@ def test_the_cut_points_follow_where_the_records_are():
     assert cuts == sorted(set(cuts)) and cuts[-1] <= 100
     assert cut_points([], 5, 7, 10) == [6, 7]  # never more parts than ids
     assert Connection  # imported for the pickle test
+
+
+# -- ftrack: parts by id prefix --------------------------------------------------------------------------------
+
+FTRACK_FIELDS = ["name", "bid", "start_date", "status", "parent", "project"]
+
+
+@pytest.fixture(scope="module")
+def ftrack_site():
+    with tf.sandbox.serve(backend="ftrack", scale=0.05, seed=3, today=date(2026, 3, 2)) as server:
+        with server.connect(progress=False) as s:
+            yield s
+
+
+@pytest.mark.parametrize("archived", [False, True], ids=["default", "archived"])
+def test_ftrack_parts_by_id_prefix_equal_find(ftrack_site, client, archived):
+    ddf = ftrack_site.to_dask("Task", fields=FTRACK_FIELDS, partitions=5, include_archived_projects=archived)
+    want = ftrack_site.find("Task", fields=FTRACK_FIELDS, include_archived_projects=archived)
+    got = frame(ddf).sort_values("id", ignore_index=True)
+    pd.testing.assert_frame_equal(got, want.sort_values("id", ignore_index=True), check_categorical=False)
+    assert ddf.npartitions == 5 and ddf.known_divisions
+    sizes = ddf.map_partitions(len).compute().tolist()
+    assert sum(sizes) == len(want) and min(sizes) > 0  # random UUIDs: every prefix run holds records
+
+
+def test_ftrack_divisions_bound_each_part(ftrack_site, client):
+    ddf = ftrack_site.to_dask("Task", fields=["name"], partitions=20)
+    assert ddf.npartitions == 20
+    bounds = ddf.map_partitions(lambda d: pd.DataFrame({"lo": [d.index.min()], "hi": [d.index.max()]}),
+                                meta={"lo": "string", "hi": "string"}).compute()
+    for k, (lo, hi) in enumerate(zip(bounds["lo"], bounds["hi"])):
+        assert ddf.divisions[k] <= lo and hi <= ddf.divisions[k + 1], k
+    one = ddf.divisions[7]
+    assert ddf.loc[one:ddf.divisions[8]].npartitions <= 2

@@ -420,7 +420,7 @@ class Partition:
     number of records (for sizing only), ``None`` when unknown.
     """
 
-    condition: Condition | None
+    condition: Condition | Group | None
     low: Any = None
     high: Any = None
     rows: int | None = None

@@ -65,7 +65,8 @@ class FtrackBackend:
     name = "ftrack"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
     id_kind = FieldKind.TEXT
-    capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE, Capability.IDENTITY})
+    capabilities = frozenset({Capability.READ, Capability.SUMMARIZE, Capability.SCHEDULE, Capability.IDENTITY,
+                              Capability.PARTITION})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport, *,
                  cache: SchemaCache | None = None) -> None:
@@ -390,6 +391,12 @@ class FtrackBackend:
         id_only = Query(entity, query.filters, (ID_SPEC,), (), None, query.include_archived_projects, query.retired)
         plan = self.plan(id_only, MAX_PAGE_SIZE)
         return sum(p.rows for p in fetch_pages(plan.requests, plan.fetch, concurrency=self.settings.concurrency))
+
+    def partitions(self, query: Query, *, parts: int | None = None, rows: int = 50_000) -> list[Any]:
+        """``query`` split by id prefixes (:func:`.partitions.partitions`), for ``site.to_dask``."""
+        from .partitions import partitions
+
+        return partitions(self, query, parts=parts, rows=rows)
 
     def close(self) -> None:
         self.transport.close()

@@ -55,7 +55,8 @@ class KitsuBackend:
     name = "kitsu"
     MAX_PAGE_SIZE = MAX_PAGE_SIZE
     id_kind = FieldKind.TEXT
-    capabilities = frozenset({Capability.READ, Capability.SCHEDULE, Capability.CHANGE_FEED, Capability.IDENTITY})
+    capabilities = frozenset({Capability.READ, Capability.SCHEDULE, Capability.CHANGE_FEED, Capability.IDENTITY,
+                              Capability.PARTITION})
 
     def __init__(self, settings: Settings, credential: Credential, transport: Transport) -> None:
         self.settings = settings
@@ -199,6 +200,12 @@ class KitsuBackend:
     # -- reading ---------------------------------------------------------------------------
     def plan(self, query: Query, page_size: int) -> Plan:
         return self.reader.plan(_native_query(self, query))
+
+    def partitions(self, query: Query, *, parts: int | None = None, rows: int = 50_000) -> list[Any]:
+        """``query`` split by project (:func:`.partitions.partitions`), for ``site.to_dask``."""
+        from .partitions import partitions
+
+        return partitions(self, query, parts=parts, rows=rows)
 
     def count(self, query: Query) -> int:
         """Zou's count when it answers the whole filter (:meth:`.read.Reader.count`), else the rows read."""
