@@ -272,11 +272,19 @@ def test_the_cut_points_follow_where_the_records_are():
 FTRACK_FIELDS = ["name", "bid", "start_date", "status", "parent", "project"]
 
 
+FTRACK_KEY = "to-dask-ftrack-k3y-9e2d"
+
+
 @pytest.fixture(scope="module")
-def ftrack_site():
-    with tf.sandbox.serve(backend="ftrack", scale=0.05, seed=3, today=date(2026, 3, 2)) as server:
-        with server.connect(progress=False) as s:
-            yield s
+def ftrack_sb():
+    with tf.sandbox.serve(backend="ftrack", scale=0.05, seed=3, today=date(2026, 3, 2), api_key=FTRACK_KEY) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def ftrack_site(ftrack_sb):
+    with ftrack_sb.connect(progress=False) as s:
+        yield s
 
 
 @pytest.mark.parametrize("archived", [False, True], ids=["default", "archived"])
@@ -299,3 +307,34 @@ def test_ftrack_divisions_bound_each_part(ftrack_site, client):
         assert ddf.divisions[k] <= lo and hi <= ddf.divisions[k + 1], k
     one = ddf.divisions[7]
     assert ddf.loc[one:ddf.divisions[8]].npartitions <= 2
+
+
+def test_ftrack_a_worker_killed_mid_computation_is_retried_and_the_result_is_exact(ftrack_site, client, tmp_path):
+    marker = str(tmp_path / "killed")
+    before = set(client.run(os.getpid).values())
+    ddf = ftrack_site.to_dask("Task", fields=FTRACK_FIELDS, partitions=4)
+    got = ddf.map_partitions(_die_once, marker, meta=ddf._meta).compute().reset_index()
+    assert int(open(marker).read()) in before
+    want = ftrack_site.find("Task", fields=FTRACK_FIELDS)
+    pd.testing.assert_frame_equal(got.sort_values("id", ignore_index=True), want.sort_values("id", ignore_index=True),
+                                  check_categorical=False)
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_ftrack_secrets_never_appear_in_the_graph_or_in_worker_logs(ftrack_sb, client):
+    site = ftrack_sb.connect(progress=False, max_retries=0)
+    try:
+        ddf = site.to_dask("Task", fields=["name"], partitions=2)
+        graph = dict(ddf.__dask_graph__())
+        shown = repr(graph) + str(graph) + repr(ddf.dask) + repr(ddf.expr) + repr(ddf)
+        assert FTRACK_KEY not in shown and FTRACK_KEY.encode() not in pickle.dumps(graph)
+        ftrack_sb.knobs.update(error_probability=1.0)
+        try:
+            with pytest.raises(Exception):
+                ddf.compute()
+        finally:
+            ftrack_sb.knobs.update(error_probability=0.0)
+    finally:
+        site.close()
+    text = "\n".join(line for worker in client.get_worker_logs().values() for _, line in worker)
+    assert "Compute Failed" in text and FTRACK_KEY not in text
