@@ -74,6 +74,8 @@ class ProjectTasks:
 
     def __init__(self, backend: "KitsuBackend") -> None:
         self.backend = backend
+        #: Task types a project may have and still be read in parts (0: always read whole, as before the split).
+        self.max_parts = MAX_PARTS
         #: How the last reads went (newest last): ``"split"``, ``"whole"`` (not split) or ``"changed"``
         #: (split, then read whole because a check failed).
         self.outcomes: list[str] = []
@@ -83,7 +85,7 @@ class ProjectTasks:
         """The project's tasks, each once (``parse``: a body to its checked records)."""
         route = f"projects/{project}/tasks"
         types = self._types(project)
-        if len(types) < 2 or len(types) > MAX_PARTS:
+        if len(types) < 2 or len(types) > self.max_parts:
             self._note("whole")
             return parse(self.backend.get_bytes(route, {}, what=what))
         first_in = threading.Event()
