@@ -47,7 +47,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
-from ...workers import gather
+from ... import cancel
+from ...workers import Workers, wait_any
 
 if TYPE_CHECKING:
     from .backend import KitsuBackend
@@ -59,6 +60,9 @@ Parse = Callable[[bytes], list[Record]]
 
 #: At most this many task types are read as parts; a project with more is read whole.
 MAX_PARTS = 16
+#: Requests the parts (and the count) of all the reads of one connection have in flight at once: with the
+#: waiting fetching thread's own slot, they stay within the connection pool (the site's ``concurrency`` + 4).
+PART_SLOTS = 4
 #: Seconds the count waits for the first part before it is asked anyway (it then only fails the check).
 COUNT_WAIT = 600.0
 
@@ -80,6 +84,7 @@ class ProjectTasks:
         #: (split, then read whole because a check failed).
         self.outcomes: list[str] = []
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(PART_SLOTS)
 
     def read(self, project: str, what: str, parse: Parse) -> list[Record]:
         """The project's tasks, each once (``parse``: a body to its checked records)."""
@@ -93,8 +98,9 @@ class ProjectTasks:
         def part(task_type: str) -> Callable[[], tuple[str | None, list[Record]]]:
             def call() -> tuple[str | None, list[Record]]:
                 try:
-                    response = self.backend.request("GET", f"data/{route}", params={"task_type_id": task_type},
-                                                    what=what)
+                    with self._slots:
+                        response = self.backend.request("GET", f"data/{route}", params={"task_type_id": task_type},
+                                                        what=what)
                 finally:
                     first_in.set()
                 return response.headers.get("ETag"), parse(response.content)
@@ -102,11 +108,12 @@ class ProjectTasks:
 
         def count() -> int | None:
             first_in.wait(COUNT_WAIT)  # asked after a part's fingerprint, so inside the checked window
-            answer = self.backend.get_json("tasks", {"project_id": project, "page": "1", "limit": "1"}, what)
+            with self._slots:
+                answer = self.backend.get_json("tasks", {"project_id": project, "page": "1", "limit": "1"}, what)
             total = answer.get("total") if isinstance(answer, dict) else None
             return total if isinstance(total, int) and not isinstance(total, bool) else None
 
-        *parts, total = gather([part(t) for t in types] + [count])
+        *parts, total = _all([part(t) for t in types] + [count])
         tags = {tag for tag, _ in parts}
         records = [record for _, rows in parts for record in rows]
         if len(tags) == 1 and None not in tags and total == len(records):
@@ -133,3 +140,23 @@ class ProjectTasks:
         with self._lock:
             self.outcomes.append(outcome)
             del self.outcomes[:-100]
+
+
+def _all(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` at once, each in a thread of its own, in the caller's cancel scope; their results in order.
+
+    Not :func:`~trackframes.workers.gather`: from a fetching thread, that runs the calls in a private pool
+    whose scope it cancels on closing, which shuts down the sockets its requests used, back in the shared
+    connection pool by then, under the other requests of the read.
+    """
+    pool = Workers(len(calls), "trackframes-task-parts")
+    try:
+        futures = [pool.submit(call, scope=cancel.current()) for call in calls]
+        pending = set(futures)
+        while pending:
+            done, pending = wait_any(pending)
+            for future in done:
+                future.result()  # the first error raises (the other parts end on their own)
+        return [future.result() for future in futures]
+    finally:
+        pool.close()
