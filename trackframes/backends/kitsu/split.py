@@ -63,7 +63,7 @@ MAX_PARTS = 16
 #: Requests the parts (and the count) of all the reads of one connection have in flight at once: with the
 #: waiting fetching thread's own slot, they stay within the connection pool (the site's ``concurrency`` + 4).
 PART_SLOTS = 4
-#: Seconds the count waits for the first part before it is asked anyway (it then only fails the check).
+#: Seconds the count waits for the first part (past them, the check fails and the project is read whole).
 COUNT_WAIT = 600.0
 
 
@@ -107,7 +107,8 @@ class ProjectTasks:
             return call
 
         def count() -> int | None:
-            first_in.wait(COUNT_WAIT)  # asked after a part's fingerprint, so inside the checked window
+            if not first_in.wait(COUNT_WAIT):  # asked after a part's fingerprint, so inside the checked window
+                return None
             with self._slots:
                 answer = self.backend.get_json("tasks", {"project_id": project, "page": "1", "limit": "1"}, what)
             total = answer.get("total") if isinstance(answer, dict) else None
@@ -145,9 +146,9 @@ class ProjectTasks:
 def _all(calls: list[Callable[[], Any]]) -> list[Any]:
     """Run ``calls`` at once, each in a thread of its own, in the caller's cancel scope; their results in order.
 
-    Not :func:`~trackframes.workers.gather`: from a fetching thread, that runs the calls in a private pool
-    whose scope it cancels on closing, which shuts down the sockets its requests used, back in the shared
-    connection pool by then, under the other requests of the read.
+    The pool is closed without being cancelled: a cancelled scope shuts down the sockets its requests last
+    used, even once their connections are back in the shared pool (:mod:`trackframes.connections`), so only
+    the caller's own cancel (Ctrl-C, the call's deadline) may do that.
     """
     pool = Workers(len(calls), "trackframes-task-parts")
     try:
