@@ -12,7 +12,11 @@ Each round measures, in turn, on the same server:
    (as gazu's client is) but with nothing looked up yet: typed columns, links with their
    types and names (the linked records read alongside), custom fields parsed;
 3. **find again**: the same call on the same connection (the look-ups of the last minute kept);
-4. **floor**: the one request ``/data/projects/<id>/tasks`` (the route gazu calls, and
+   it reads the project's tasks as one request per task type, at once, checked
+   (``trackframes/backends/kitsu/split.py``);
+4. **find again, unsplit**: the same on another used connection whose split is
+   off (``reader.split.max_parts = 0``): one request for all the tasks, as before;
+5. **floor**: the one request ``/data/projects/<id>/tasks`` (the route gazu calls, and
    find too) and ``orjson.loads`` of its body, nothing else: the least any client can do.
 
 It prints the medians, the dtypes of both frames, and where find's time goes: the
@@ -71,7 +75,10 @@ class Timed:
         started = time.perf_counter()
         response = self.session.request(request.method or "GET", request.url or "", data=request.body,
                                         headers=dict(request.headers), timeout=300)
-        self.times.append((request.path_url.split("?")[0], started, time.perf_counter()))
+        path = request.path_url.split("?")[0]
+        if "task_type_id=" in request.path_url:
+            path += " (one task type)"
+        self.times.append((f"{path} {response.status_code}", started, time.perf_counter()))
         headers = {k: v for k, v in response.headers.items()
                    if k.lower() not in ("content-encoding", "transfer-encoding")}
         return response.status_code, headers, response.content
@@ -111,7 +118,10 @@ def main() -> None:
 
     warm = connect()
     warm.find("Task", fields="*", project=project)  # sign-in, schema and look-ups once
-    figures: dict[str, list[float]] = {"gazu": [], "find": [], "find_again": [], "floor": []}
+    unsplit = connect()
+    unsplit.backend.reader.split.max_parts = 0  # one request for the project's tasks, as before the split
+    unsplit.find("Task", fields="*", project=project)
+    figures: dict[str, list[float]] = {"gazu": [], "find": [], "find_again": [], "unsplit": [], "floor": []}
     for _ in range(args.rounds):
         seconds, gz = timed(gazu_way)
         figures["gazu"].append(seconds)
@@ -122,9 +132,13 @@ def main() -> None:
         site.close()
         seconds, again = timed(lambda: warm.find("Task", fields="*", project=project))
         figures["find_again"].append(seconds)
+        seconds, whole = timed(lambda: unsplit.find("Task", fields="*", project=project))
+        figures["unsplit"].append(seconds)
         seconds, records = timed(floor)
         figures["floor"].append(seconds)
-    assert len(gz) == len(df) == len(again) == len(records) == bench["n_tasks"]
+    assert len(gz) == len(df) == len(again) == len(whole) == len(records) == bench["n_tasks"]
+    assert sorted(again["id"]) == sorted(whole["id"])
+    outcomes = warm.backend.reader.split.outcomes
     medians = {k: statistics.median(v) for k, v in figures.items()}
 
     # where find's time goes: the same call on a new connection, each request timed
@@ -134,12 +148,14 @@ def main() -> None:
     site.entity_types()
     site.field_specs("Task")
     site.backend.identity()
-    handler.times.clear()
-    started = time.perf_counter()
-    site.find("Task", fields="*", project=project)
-    total = time.perf_counter() - started
-    requests_seen = [(path, a - started, b - started) for path, a, b in handler.times]
-    fetch_end = max((b for _, _, b in requests_seen), default=0.0)
+    traces = []
+    for _ in range(2):  # a new session (nothing looked up yet), then the same session again
+        handler.times.clear()
+        started = time.perf_counter()
+        site.find("Task", fields="*", project=project)
+        total = time.perf_counter() - started
+        requests_seen = [(path, a - started, b - started) for path, a, b in handler.times]
+        traces.append((requests_seen, max((b for _, _, b in requests_seen), default=0.0), total))
 
     print(f"Kitsu: all {bench['n_tasks']} tasks of {bench['name']!r}, median of {args.rounds} rounds, same Zou, "
           f"load {os.getloadavg()[0]:.1f}")
@@ -147,11 +163,15 @@ def main() -> None:
     print(f"  site.find (new session)   {medians['find']:6.3f} s   {medians['gazu'] / medians['find']:.2f}x gazu")
     print(f"  site.find (same session)  {medians['find_again']:6.3f} s   "
           f"{medians['gazu'] / medians['find_again']:.2f}x gazu")
+    print(f"  same, unsplit (as before) {medians['unsplit']:6.3f} s   "
+          f"{medians['gazu'] / medians['unsplit']:.2f}x gazu")
     print(f"  floor: one request+parse  {medians['floor']:6.3f} s")
-    print("  where a find's time goes (one call, new session, signed in):")
-    for path, a, b in requests_seen:
-        print(f"    {a:6.3f} -> {b:6.3f} s  {path}")
-    print(f"    {fetch_end:6.3f} -> {total:6.3f} s  decoding, typing and shaping on the client")
+    print(f"  split outcomes (same session): {', '.join(f'{o} {outcomes.count(o)}' for o in sorted(set(outcomes)))}")
+    for title, (requests_seen, fetch_end, total) in zip(("new session, signed in", "same session again"), traces):
+        print(f"  where a find's time goes (one call, {title}):")
+        for path, a, b in requests_seen:
+            print(f"    {a:6.3f} -> {b:6.3f} s  {path}")
+        print(f"    {fetch_end:6.3f} -> {total:6.3f} s  the rest: decoding, typing and shaping on the client")
     object_columns = sum(str(t) == "object" for t in gz.dtypes)
     print(f"  dtypes: gazu {len(gz.columns)} columns, {object_columns} of them 'object' "
           f"(created_at {gz['created_at'].dtype}, task_type_id {gz['task_type_id'].dtype}); "
@@ -161,7 +181,7 @@ def main() -> None:
     assert not any(str(t) == "object" for t in df.dtypes)
     if args.json:
         Path(args.json).write_text(json.dumps({"medians": medians, "rounds": figures, "n_tasks": bench["n_tasks"],
-                                               "requests": requests_seen, "total": total}, indent=1))
+                                               "traces": traces}, indent=1))
 
 
 if __name__ == "__main__":

@@ -80,14 +80,15 @@ class KitsuBackend:
         return f"<KitsuBackend {self.api}>"
 
     # -- HTTP ------------------------------------------------------------------------------
-    def request(self, method: str, path: str, *, what: str, params: Mapping[str, str] | None = None) -> requests.Response:
-        """One authorized request to ``<api>/<path>``; a refused token is renewed once."""
+    def request(self, method: str, path: str, *, what: str, params: Mapping[str, str] | None = None,
+                headers: Mapping[str, str] | None = None) -> requests.Response:
+        """One authorized request to ``<api>/<path>`` (``headers``: extra ones); a refused token is renewed once."""
         what = describe(what)
         with scope(current() or self.transport.new_deadline(what)):
             for attempt in (1, 2):
                 authorization = self.tokens.authorization()
                 response = self.transport.request(method, f"{self.api}/{path}", params=params, what=what,
-                                                  auth=HeaderAuth(authorization), headers={"Accept": "application/json"})
+                                                  auth=HeaderAuth(authorization), headers={"Accept": "application/json", **(headers or {})})
                 if attempt == 1 and is_token_refused(response):
                     self.tokens.expire(authorization)
                     continue

@@ -14,7 +14,9 @@ each is a snapshot:
 * one request per project for the types Zou lists per project
   (``TimeSpent``, ``Comment``, and those an account may not list whole), and
   for all the tasks of a few projects (``/data/projects/<id>/tasks``: the
-  same records, which Zou answers faster than its task list).
+  same records, which Zou answers faster than its task list), each read as
+  one request per task type, at once, and checked (:mod:`.split` says why
+  the parts are exact).
 
 A record present for the whole read is therefore in exactly one part, and in
 its snapshot: it appears exactly once (``tests/kitsu/test_paging.py`` proves it
@@ -50,6 +52,7 @@ from .decode import Decoder, wires_after
 from .lookups import DIRECTORIES, LOOKUP_FIELDS, REREAD_AFTER, URL_BUDGET, chunks, in_value, route_of
 from .models import KIND_OF_TYPE, MODELS, Model
 from .pushdown import Native, compile_filters, narrowing, record_matches
+from .split import ProjectTasks
 
 if TYPE_CHECKING:
     from .backend import KitsuBackend
@@ -77,6 +80,16 @@ class Request:
 
     def __repr__(self) -> str:
         return f"Request({self.path!r}, {sorted(self.params)!r}, project={self.project!r})"
+
+
+class TaskSplit(Request):
+    """All the tasks of one project, read in parts by task type and checked (:class:`ProjectTasks`)."""
+
+    __slots__ = ("split_project",)
+
+    def __init__(self, project: str, key: int) -> None:
+        super().__init__(f"projects/{project}/tasks", {}, None, key)
+        self.split_project = project
 
 
 class Prefetch:
@@ -124,6 +137,7 @@ class Reader:
     def __init__(self, backend: "KitsuBackend") -> None:
         self.backend = backend
         self.lookups = backend.lookups
+        self.split = ProjectTasks(backend)
         self.refused: set[str] = set()  # CRUD routes this account may not list
         self.allowed: set[str] = set()
         self._lock = threading.Lock()
@@ -173,6 +187,9 @@ class Reader:
                 else:
                     self.lookups.directory(request.route)
                 return Page((request, b""), 0, key=(request.key,))
+            if isinstance(request, TaskSplit):
+                parsed = self.split.read(request.split_project, source["call"], lambda b: self._parse(request, b))
+                return Page((request, parsed), 0, key=(request.key,))
             body = self.backend.get_bytes(request.path, request.params, what=source["call"])
             return Page((request, body), 0, key=(request.key,))
 
@@ -180,7 +197,7 @@ class Reader:
             request, body = data
             if isinstance(request, Prefetch):
                 return Records([]), None
-            records = self._parse(request, body)
+            records = body if isinstance(body, list) else self._parse(request, body)
             return Records([r for r in records if check(r)]), None
 
         return Plan(requests, fetch, total=None, assemble=assemble, finish=finish)
@@ -271,7 +288,7 @@ class Reader:
                 or set(params) - {"project_id", "relations", "fields"}
                 or self.backend.role() not in ("admin", "manager", "supervisor", "user")):
             return []
-        return [Request(f"projects/{p}/tasks", {}, None, i) for i, p in enumerate(sorted(projects))]
+        return [TaskSplit(p, i) for i, p in enumerate(sorted(projects))]
 
     def _split(self, route: str, params: dict[str, Any]) -> list[Request]:
         """Requests of ``params``: the longest list parameter sent in parts (and in parts per project)."""
