@@ -310,7 +310,7 @@ class Transport:
                 left = end - time.monotonic()
                 if left <= 0:
                     raise u3.ReadTimeoutError(None, url, "the body did not arrive in time")  # type: ignore[arg-type]
-                if sock is not None:
+                if sock is not None and _holds(raw):
                     sock.settimeout(max(left, 0.001))
                 chunk = raw.read1(_READ_CHUNK, decode_content=False)
                 if not chunk:
@@ -321,7 +321,9 @@ class Transport:
             failure = classify(exc, method=method, url=url, timeout=limit, phase="body",
                                verify=self.verify, what=what)
         finally:
-            if sock is not None:
+            # only while the response still holds its connection: once urllib3 has put it back in the
+            # pool (at the end of the body), another thread may be using or closing that socket
+            if sock is not None and _holds(raw):
                 try:
                     sock.settimeout(before)
                 except OSError:
@@ -394,6 +396,11 @@ def _retry_after(response: requests.Response, retry: Retry) -> float | None:
         return float(retry.parse_retry_after(value))
     except (u3.InvalidHeader, ValueError, OverflowError):
         return None
+
+
+def _holds(raw: Any) -> bool:
+    """Whether the urllib3 response still holds its connection (not yet released to the pool)."""
+    return getattr(raw, "_connection", None) is not None
 
 
 def _socket_of(raw: Any) -> Any:
