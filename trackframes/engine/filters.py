@@ -51,6 +51,7 @@ import pyarrow.compute as pc
 
 from ..exceptions import SchemaError
 from ..query.filters import Condition, Group, Node, parse_filters
+from ..query.relations import NEGATIONS, RELATIONS_BY_KIND
 from ..suggest import hint, suggest
 from ..schema import FieldKind, FieldSpec
 from .clock import UNITS, Clock, utc_now
@@ -58,37 +59,6 @@ from .columns import (EMPTY_MEANS_NULL, Specs, column, elements, any_per_row, fo
                       spec_for, spec_map, text, to_bool)
 
 __all__ = ["mask", "RELATIONS_BY_KIND", "NEGATIONS"]
-
-#: Each negative relation and the positive relation it negates.
-NEGATIONS: dict[str, str] = {
-    "is_not": "is", "not_in": "in", "not_contains": "contains", "not_between": "between",
-    "not_in_last": "in_last", "not_in_next": "in_next", "type_is_not": "type_is",
-    "name_not_contains": "name_contains",
-}
-
-_TEXT = ("is", "is_not", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with")
-_NUMBER = ("is", "is_not", "less_than", "greater_than", "between", "not_between", "in", "not_in")
-_DATES = _NUMBER + ("in_last", "not_in_last", "in_next", "not_in_next", "in_calendar_day", "in_calendar_week",
-                    "in_calendar_month", "in_calendar_year")
-_NAMES = ("name_contains", "name_not_contains", "name_starts_with", "name_ends_with", "name_is")
-_LINK = ("is", "is_not", "in", "not_in", "type_is", "type_is_not") + _NAMES
-
-#: The relations the engine evaluates on each field kind.
-RELATIONS_BY_KIND: dict[FieldKind, tuple[str, ...]] = {
-    FieldKind.TEXT: _TEXT,
-    FieldKind.CATEGORY: _TEXT,
-    FieldKind.INTEGER: _NUMBER,
-    FieldKind.FLOAT: _NUMBER,
-    FieldKind.BOOLEAN: ("is", "is_not"),
-    FieldKind.DATE: _DATES,
-    FieldKind.DATETIME: _DATES,
-    FieldKind.ENTITY: _LINK,
-    FieldKind.MULTI_ENTITY: _LINK + ("contains", "not_contains"),
-    FieldKind.TAG_LIST: ("is", "is_not", "name_contains", "name_not_contains"),
-    FieldKind.URL: (),
-    FieldKind.JSON: (),
-    FieldKind.UNKNOWN: (),
-}
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UTC = timezone.utc

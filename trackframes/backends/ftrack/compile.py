@@ -44,6 +44,7 @@ from typing import Any, Callable, Mapping
 
 from ...exceptions import SchemaError
 from ...query.filters import Condition, Group, Node
+from ...query.relations import NEGATIONS, RELATIONS_BY_KIND, RELATIVE_DATES
 from ...schema import FieldKind
 from ...suggest import hint, suggest
 from . import ql
@@ -52,34 +53,10 @@ from .schema import Model, Path
 __all__ = ["Compiler", "RELATIONS", "NEGATIONS", "RESIDUAL_RELATIONS", "TRUE", "FALSE", "instant", "ARCHIVED_STATUS",
            "project_path", "archived_clause"]
 
-#: Each negative relation and its positive twin.
-NEGATIONS: dict[str, str] = {
-    "is_not": "is", "not_in": "in", "not_contains": "contains", "not_between": "between",
-    "not_in_last": "in_last", "not_in_next": "in_next", "type_is_not": "type_is",
-    "name_not_contains": "name_contains",
-}
-_TEXT = ("is", "is_not", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with")
-_NUMBER = ("is", "is_not", "less_than", "greater_than", "between", "not_between", "in", "not_in")
-_RELATIVE = ("in_last", "not_in_last", "in_next", "not_in_next", "in_calendar_day", "in_calendar_week",
-             "in_calendar_month", "in_calendar_year")
-_NAMES = ("name_contains", "name_not_contains", "name_starts_with", "name_ends_with", "name_is")
-_LINK = ("is", "is_not", "in", "not_in", "type_is", "type_is_not") + _NAMES
-
 #: The relations each field kind takes (the public filter vocabulary, as the local engine has it).
-RELATIONS: dict[FieldKind, tuple[str, ...]] = {
-    FieldKind.TEXT: _TEXT,
-    FieldKind.CATEGORY: _TEXT,
-    FieldKind.INTEGER: _NUMBER,
-    FieldKind.FLOAT: _NUMBER,
-    FieldKind.BOOLEAN: ("is", "is_not"),
-    FieldKind.DATE: _NUMBER + _RELATIVE,
-    FieldKind.DATETIME: _NUMBER + _RELATIVE,
-    FieldKind.ENTITY: _LINK,
-    FieldKind.MULTI_ENTITY: _LINK + ("contains", "not_contains"),
-    FieldKind.TAG_LIST: ("is", "is_not", "name_contains", "name_not_contains"),
-}
+RELATIONS = {kind: relations for kind, relations in RELATIONS_BY_KIND.items() if relations}
 #: Relations always left to the local engine.
-RESIDUAL_RELATIONS = frozenset(_RELATIVE)
+RESIDUAL_RELATIONS = frozenset(RELATIVE_DATES)
 #: Always-true and always-false clauses (every entity of the root type has an id).
 TRUE = "id is_not none"
 FALSE = "id is none"

@@ -26,34 +26,14 @@ from typing import Any
 from ... import values as V
 from ...exceptions import SchemaError
 from ...query.filters import Condition
+from ...query.relations import RELATIONS_BY_KIND
 from ...schema import FieldKind, FieldSpec
 from ...suggest import hint, suggest
 
 __all__ = ["RELATIONS", "check_condition"]
 
-_TEXT = ("is", "is_not", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with")
-_NUMBER = ("is", "is_not", "less_than", "greater_than", "between", "not_between", "in", "not_in")
-_DATES = _NUMBER + ("in_last", "not_in_last", "in_next", "not_in_next", "in_calendar_day", "in_calendar_week",
-                    "in_calendar_month", "in_calendar_year")
-_NAMES = ("name_contains", "name_not_contains", "name_starts_with", "name_ends_with", "name_is")
-_LINK = ("is", "is_not", "in", "not_in", "type_is", "type_is_not") + _NAMES
-
 #: The relations each kind of field takes (those the local engine evaluates).
-RELATIONS: dict[FieldKind, tuple[str, ...]] = {
-    FieldKind.TEXT: _TEXT,
-    FieldKind.CATEGORY: _TEXT,
-    FieldKind.INTEGER: _NUMBER,
-    FieldKind.FLOAT: _NUMBER,
-    FieldKind.BOOLEAN: ("is", "is_not"),
-    FieldKind.DATE: _DATES,
-    FieldKind.DATETIME: _DATES,
-    FieldKind.ENTITY: _LINK,
-    FieldKind.MULTI_ENTITY: _LINK + ("contains", "not_contains"),
-    FieldKind.TAG_LIST: ("is", "is_not", "name_contains", "name_not_contains"),
-    FieldKind.URL: (),
-    FieldKind.JSON: (),
-    FieldKind.UNKNOWN: (),
-}
+RELATIONS = RELATIONS_BY_KIND
 _UNITS = ("HOUR", "DAY", "WEEK", "MONTH", "YEAR")
 _ORDERING = {"less_than", "greater_than"}
 _LINKS = (FieldKind.ENTITY, FieldKind.MULTI_ENTITY)
