@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import subprocess
 import sys
 import time
@@ -34,6 +33,9 @@ from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _remote import in_child  # noqa: E402
 
 FIELDS = ["name", "bid", "start_date", "end_date", "description", "status", "type", "parent", "project",
           "priority"]
@@ -85,22 +87,9 @@ def _serve(conn: Any, scale: float, seed: int, latency: float) -> None:
 
 @contextmanager
 def remote_ftrack(scale: float, seed: int, latency: float) -> Iterator[dict[str, Any]]:
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_serve, args=(child, scale, seed, latency), daemon=True)
-    proc.start()
-    try:
-        if not parent.poll(600):
-            raise RuntimeError("the ftrack sandbox did not start within 10 minutes")
-        yield parent.recv()
-    finally:
-        try:
-            parent.send("stop")
-        except (BrokenPipeError, OSError):
-            pass
-        proc.join(30)
-        if proc.is_alive():
-            proc.kill()
+    """The ftrack sandbox in a child process (:func:`benchmarks._remote.in_child`)."""
+    with in_child(_serve, scale, seed, latency, what="the ftrack sandbox") as info:
+        yield info
 
 
 def ftrack_api_run(python: str, info: dict[str, Any]) -> dict[str, Any]:
