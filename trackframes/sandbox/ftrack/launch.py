@@ -19,10 +19,10 @@ an API user and key.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from .knobs import Knobs, Stats
+from ..handle import ServerHandle
+from .knobs import Knobs
 from .knobs import knob_names as _knob_names
 from .render_production import render
 from .server import FtrackServer
@@ -39,7 +39,7 @@ def knob_names() -> list[str]:
     return [name for name in _knob_names() if name != "seed"]
 
 
-class FtrackSandbox:
+class FtrackSandbox(ServerHandle):
     """A running ftrack sandbox server (the handle :func:`start` returns).
 
     Attributes:
@@ -50,28 +50,7 @@ class FtrackSandbox:
         today: the date the production was laid out around.
     """
 
-    def __init__(self, server: FtrackServer, production: Any) -> None:
-        self._server = server
-        self.production = production
-        self.url: str = server.url
-        self.api_url = f"{self.url}/api"
-
-    @property
-    def store(self) -> Store:
-        return self._server.store
-
-    @property
-    def knobs(self) -> Knobs:
-        return self._server.knobs
-
-    @property
-    def stats(self) -> Stats:
-        return self._server.stats
-
-    @property
-    def today(self) -> date:
-        today = getattr(self._server.store, "today", None)
-        return today if isinstance(today, date) else date.today()
+    API_PATH = "/api"
 
     @property
     def credentials(self) -> dict[str, Any]:
@@ -94,13 +73,6 @@ class FtrackSandbox:
             f"  site = tf.connect({self.url!r}, backend=\"ftrack\", "
             f"auth=tf.ApiKey({creds['api_user']!r}, {creds['api_key']!r}))",
         ]
-
-    def close(self) -> None:
-        """Stop serving, close every connection and free the port (twice is harmless)."""
-        self._server.stop()
-
-    def __repr__(self) -> str:
-        return f"FtrackSandbox({self.url})"
 
 
 def start(production: Any, *, store: Store | None = None, host: str = "127.0.0.1", port: int = 0, seed: int = 0,

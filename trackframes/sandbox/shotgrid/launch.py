@@ -17,11 +17,11 @@ rendered into a ShotGrid store (:mod:`.render_production`) and served by a
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from ..production import Production
-from .knobs import Knobs, Stats
+from ..handle import ServerHandle
+from .knobs import Knobs
 from .knobs import knob_names as _knob_names
 from .model import Store
 from .render_production import render
@@ -38,7 +38,7 @@ def knob_names() -> list[str]:
     return [name for name in _knob_names() if name != "seed"]
 
 
-class ShotGridSandbox:
+class ShotGridSandbox(ServerHandle):
     """A running ShotGrid sandbox server (the handle :func:`start` returns).
 
     Attributes:
@@ -49,27 +49,7 @@ class ShotGridSandbox:
         today: the date the production was laid out around.
     """
 
-    def __init__(self, server: ShotGridServer, production: Production | None) -> None:
-        self._server = server
-        self.production = production
-        self.url: str = server.url
-        self.api_url = f"{self.url}/api/v1.1"
-
-    @property
-    def store(self) -> Store:
-        return self._server.store
-
-    @property
-    def knobs(self) -> Knobs:
-        return self._server.knobs
-
-    @property
-    def stats(self) -> Stats:
-        return self._server.stats
-
-    @property
-    def today(self) -> date:
-        return self._server.store.today
+    API_PATH = "/api/v1.1"
 
     @property
     def credentials(self) -> dict[str, Any]:
@@ -105,13 +85,6 @@ class ShotGridSandbox:
             f"{creds['script_key']!r}))",
         ]
         return lines
-
-    def close(self) -> None:
-        """Stop serving, close every connection and free the port (twice is harmless)."""
-        self._server.stop()
-
-    def __repr__(self) -> str:
-        return f"ShotGridSandbox({self.url})"
 
 
 def start(production: Production | None, *, store: Store | None = None, host: str = "127.0.0.1", port: int = 0,
