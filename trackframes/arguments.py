@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import functools
 from datetime import tzinfo
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .suggest import hint, suggest
 from .values import INT64_MAX, plain, show
 
-__all__ = ["check_flag", "check_progress", "check_limit", "check_entity_name", "check_fields", "check_tz",
+__all__ = ["field_names", "check_flag", "check_progress", "check_limit", "check_entity_name", "check_fields", "check_tz",
            "convert_tz"]
 
 
@@ -81,6 +81,32 @@ def check_fields(fields: Any) -> list[str] | str | None:
         if not isinstance(name, str):
             raise TypeError(f"fields must be field names (text); {show(name)} in {show(names)} is not.")
     return names
+
+
+def field_names(fields: Sequence[str] | str | None) -> tuple[list[str], bool]:
+    """What a backend's ``resolve_fields`` reads from ``fields``: (the names before any ``"*"``, in
+    order, without repeats or ``"id"``; whether every field is asked for).
+
+    >>> field_names("code, due_date,code")
+    (['code', 'due_date'], False)
+    >>> field_names(["code", "*"]), field_names(None)
+    ((['code'], True), ([], True))
+    """
+    if fields is None or fields == "*":
+        return [], True
+    if isinstance(fields, str):
+        fields = [f.strip() for f in fields.split(",") if f.strip()]
+    names: list[str] = []
+    seen = {"id"}
+    for name in fields:
+        if not isinstance(name, str):
+            raise TypeError(f"Field names must be strings, not {name!r}.")
+        if name == "*":
+            return names, True
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    return names, False
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,6 +24,7 @@ import threading
 from dataclasses import replace
 from typing import Any, Sequence
 
+from ...arguments import field_names
 from ...auth import Credential
 from ...calls import describe
 from ...config import Settings
@@ -170,23 +171,11 @@ class FtrackBackend:
 
     # -- validation ------------------------------------------------------------------------------
     def resolve_fields(self, entity: str, fields: Sequence[str] | str | None) -> list[FieldSpec]:
-        model = self.model
-        model.check_type(entity)
-        if fields is None or fields == "*" or (not isinstance(fields, str) and list(fields) == ["*"]):
-            fields = model.star(entity)
-        elif isinstance(fields, str):
-            fields = [f.strip() for f in fields.split(",") if f.strip()]
-        out: list[FieldSpec] = [ID_SPEC]
-        seen = {"id"}
-        for name in fields:
-            if not isinstance(name, str):
-                raise TypeError(f"Field names must be strings, not {name!r}.")
-            if name == "*":
-                return self.resolve_fields(entity, "*")
-            if name in seen:
-                continue
-            seen.add(name)
-            out.append(self.path(entity, name).spec)
+        self.model.check_type(entity)
+        names, every = field_names(fields)
+        out = [ID_SPEC] + [self.path(entity, name).spec for name in names]
+        if every:  # the type's own scalar and reference attributes
+            out = [ID_SPEC] + [self.path(entity, name).spec for name in field_names(self.model.star(entity))[0]]
         return self._without_collisions(out)
 
     def _without_collisions(self, specs: list[FieldSpec]) -> list[FieldSpec]:

@@ -23,6 +23,7 @@ from typing import Any, Mapping, Sequence
 import requests
 
 from ...answers import Malformed, Source, json_type, loads, reading
+from ...arguments import field_names
 from ...auth import Credential
 from ...calls import describe
 from ...config import Settings
@@ -143,20 +144,10 @@ class KitsuBackend:
 
     def resolve_fields(self, entity: str, fields: Sequence[str] | str | None) -> list[FieldSpec]:
         check_entity(entity)
-        known = self.fields(entity)
-        if fields is None or fields == "*" or (not isinstance(fields, str) and list(fields) == ["*"]):
-            return [ID_SPEC] + [spec for name, spec in known.items() if name != "id"]
-        if isinstance(fields, str):
-            fields = [f.strip() for f in fields.split(",") if f.strip()]
-        out, seen = [ID_SPEC], {"id"}
-        for name in fields:
-            if not isinstance(name, str):
-                raise TypeError(f"Field names must be strings, not {name!r}.")
-            if name == "*":
-                return self.resolve_fields(entity, "*")
-            if name not in seen:
-                seen.add(name)
-                out.append(resolve(entity, name, self.fields))
+        names, every = field_names(fields)
+        out = [ID_SPEC] + [resolve(entity, name, self.fields) for name in names]
+        if every:
+            return [ID_SPEC] + [spec for name, spec in self.fields(entity).items() if name != "id"]
         return _without_link_parts(out)
 
     # -- filters ---------------------------------------------------------------------------

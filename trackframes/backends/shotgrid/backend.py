@@ -21,6 +21,7 @@ import requests
 
 from ...answers import Malformed, Source, loads, member, reading
 from ...auth import Credential
+from ...arguments import field_names
 from ...calls import describe
 from ...config import Settings
 from ...connections import track
@@ -160,22 +161,10 @@ class ShotGridBackend:
     # -- validation -------------------------------------------------------------
     def resolve_fields(self, entity: str, fields: Sequence[str] | str | None) -> list[FieldSpec]:
         check_entity(entity, self.entities())
-        known = self.fields(entity)
-        if fields is None or fields == "*" or (not isinstance(fields, str) and list(fields) == ["*"]):
-            return [ID_SPEC] + [spec for name, spec in known.items() if name != "id"]
-        if isinstance(fields, str):
-            fields = [f.strip() for f in fields.split(",") if f.strip()]
-        out: list[FieldSpec] = [ID_SPEC]
-        seen = {"id"}
-        for name in fields:
-            if not isinstance(name, str):
-                raise TypeError(f"Field names must be strings, not {name!r}.")
-            if name == "*":
-                return self.resolve_fields(entity, "*")
-            if name in seen:
-                continue
-            seen.add(name)
-            out.append(resolve_field(entity, name, self.fields, self.entities()))
+        names, every = field_names(fields)
+        out = [ID_SPEC] + [resolve_field(entity, name, self.fields, self.entities()) for name in names]
+        if every:
+            return [ID_SPEC] + [spec for name, spec in self.fields(entity).items() if name != "id"]
         return out
 
     def check_filters(self, entity: str, filters: Any) -> CheckedFilters:
